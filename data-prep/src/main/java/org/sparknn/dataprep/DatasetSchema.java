@@ -1,0 +1,100 @@
+package org.sparknn.dataprep;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.MetadataBuilder;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The dataset contract between data-prep and the jobs: a directory with one Parquet folder per
+ * split ({@code train}, {@code validation}, {@code test}), a {@code rejects} folder and
+ * {@code dataset.json}. Each split has the columns {@code id} (string), {@code label} (int, absent
+ * when unlabeled) and {@code features} (array&lt;float&gt;, channel-height-width, normalized); the
+ * features column carries the dataset metadata in its schema metadata, which Spark stores in the
+ * Parquet footer's key-value metadata.
+ */
+public final class DatasetSchema {
+    public static final String ID = "id";
+    public static final String LABEL = "label";
+    public static final String FEATURES = "features";
+    /** Key of the dataset metadata JSON in the features column's metadata. */
+    public static final String METADATA_KEY = "spark_nn_dataset";
+    public static final String METADATA_FILE = "dataset.json";
+    public static final String REJECTS = "rejects";
+    public static final List<String> SPLITS = List.of("train", "validation", "test");
+
+    /** Rows as sources produce them, before normalization: a rejected row has a reason and no features. */
+    static final StructType DECODED = new StructType()
+        .add(ID, DataTypes.StringType, false)
+        .add(LABEL, DataTypes.IntegerType, true)
+        .add(FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), true)
+        .add("source", DataTypes.StringType, false)
+        .add("reason", DataTypes.StringType, true);
+
+
+    private DatasetSchema() {
+    }
+
+    /** The schema of a written split. */
+    public static StructType schema(DatasetMetadata meta) {
+        List<StructField> fields = new ArrayList<>();
+        fields.add(DataTypes.createStructField(ID, DataTypes.StringType, false));
+        if (meta.labeled()) {
+            fields.add(DataTypes.createStructField(LABEL, DataTypes.IntegerType, false));
+        }
+        Metadata m = new MetadataBuilder().putString(METADATA_KEY, meta.toJson()).build();
+        fields.add(DataTypes.createStructField(FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false, m));
+        return DataTypes.createStructType(fields);
+    }
+
+    /** The dataset metadata carried by a split's schema. */
+    public static DatasetMetadata metadataOf(StructType schema, String origin) {
+        if (!List.of(schema.fieldNames()).contains(FEATURES)) {
+            throw new IllegalArgumentException(origin + ": no '" + FEATURES + "' column; columns are "
+                + List.of(schema.fieldNames()));
+        }
+        Metadata m = schema.apply(FEATURES).metadata();
+        if (!m.contains(METADATA_KEY)) {
+            throw new IllegalArgumentException(origin + ": the '" + FEATURES
+                + "' column carries no spark-nn dataset metadata (was it written by IngestImagesJob?)");
+        }
+        return DatasetMetadata.fromJson(m.getString(METADATA_KEY), origin);
+    }
+
+    /** Reads {@code dataset.json} of a dataset directory. */
+    public static DatasetMetadata readMetadata(SparkSession spark, String datasetDir) {
+        Path path = new Path(datasetDir, METADATA_FILE);
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        try {
+            if (!files.fs(path).exists(path)) {
+                throw new IllegalArgumentException(datasetDir + ": not a spark-nn dataset: " + METADATA_FILE
+                    + " is missing");
+            }
+            return DatasetMetadata.fromJson(files.readString(path), path.toString());
+        } catch (IOException e) {
+            throw HadoopFiles.unchecked("cannot read " + path, e);
+        }
+    }
+
+    /** Reads one split of a dataset directory. */
+    public static Dataset<Row> readSplit(SparkSession spark, String datasetDir, String split) {
+        Path path = new Path(datasetDir, split);
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        try {
+            if (!files.fs(path).exists(path)) {
+                throw new IllegalArgumentException(datasetDir + ": the dataset has no '" + split + "' split");
+            }
+        } catch (IOException e) {
+            throw HadoopFiles.unchecked("cannot read " + path, e);
+        }
+        return spark.read().parquet(path.toString());
+    }
+}

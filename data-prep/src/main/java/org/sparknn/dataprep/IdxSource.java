@@ -1,0 +1,131 @@
+package org.sparknn.dataprep;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * An IDX image file (count x rows x columns, unsigned bytes) with its IDX label file (count,
+ * unsigned bytes). The driver checks both headers, both lengths and the counts before any task
+ * runs; tasks then read their own slice of rows straight from the files.
+ */
+public final class IdxSource {
+    /** Rows per task: about 8 MB of 28x28 images. */
+    static final int ROWS_PER_SLICE = 10_000;
+
+    private final HadoopFiles files;
+    private final Path images;
+    private final Path labels;
+    private final IdxHeader imageHeader;
+    private final int[] classCounts;
+
+    /** Opens and validates the pair; throws {@link IdxFormatException} naming the file on any mismatch. */
+    public IdxSource(HadoopFiles files, String imagesPath, String labelsPath) throws IOException {
+        this.files = files;
+        this.images = new Path(imagesPath);
+        this.labels = new Path(labelsPath);
+        try (InputStream in = files.openAt(images, 0)) {
+            imageHeader = IdxHeader.read(imagesPath, in, 3);
+        }
+        imageHeader.checkLength(files.contentLength(images));
+        IdxHeader labelHeader;
+        byte[] labelBytes;
+        try (InputStream in = files.openAt(labels, 0)) {
+            labelHeader = IdxHeader.read(labelsPath, in, 1);
+            labelBytes = in.readNBytes(labelHeader.count() + 1);
+        }
+        labelHeader.checkLength(labelHeader.headerBytes() + (long) labelBytes.length);
+        if (labelHeader.count() != imageHeader.count()) {
+            throw new IdxFormatException(String.format(
+                "%s has %d labels but %s has %d images: the counts must match",
+                labelsPath, labelHeader.count(), imagesPath, imageHeader.count()));
+        }
+        int max = -1;
+        for (byte b : labelBytes) {
+            max = Math.max(max, b & 0xFF);
+        }
+        classCounts = new int[max + 1];
+        for (byte b : labelBytes) {
+            classCounts[b & 0xFF]++;
+        }
+    }
+
+    public int count() {
+        return imageHeader.count();
+    }
+
+    public int height() {
+        return imageHeader.dims()[1];
+    }
+
+    public int width() {
+        return imageHeader.dims()[2];
+    }
+
+    /** Largest label + 1. */
+    public int numClasses() {
+        return classCounts.length;
+    }
+
+    /**
+     * The rows as {@link DatasetSchema#DECODED}: ids {@code <name>-<split>-<index>} (zero-padded),
+     * raw pixel values 0..255.
+     */
+    public Dataset<Row> load(SparkSession spark, String name, String split) {
+        int n = count();
+        List<int[]> slices = new ArrayList<>();
+        for (int start = 0; start < n; start += ROWS_PER_SLICE) {
+            slices.add(new int[] {start, Math.min(n, start + ROWS_PER_SLICE)});
+        }
+        if (slices.isEmpty()) {
+            return spark.createDataFrame(List.of(), DatasetSchema.DECODED);
+        }
+        String idFormat = name + "-" + split + "-%0" + Math.max(1, String.valueOf(n - 1).length()) + "d";
+        HadoopFiles f = files;
+        Path img = images;
+        Path lab = labels;
+        int itemBytes = (int) imageHeader.itemBytes();
+        int imageHeaderBytes = imageHeader.headerBytes();
+        String sourceName = images.getName();
+        JavaRDD<int[]> ranges = JavaSparkContext.fromSparkContext(spark.sparkContext())
+            .parallelize(slices, slices.size());
+        JavaRDD<Row> rows = ranges.mapPartitions((Iterator<int[]> it) -> {
+            List<Row> out = new ArrayList<>();
+            while (it.hasNext()) {
+                int[] r = it.next();
+                int count = r[1] - r[0];
+                try (DataInputStream imgIn = new DataInputStream(f.openAt(img, imageHeaderBytes + (long) r[0] * itemBytes));
+                     InputStream labIn = f.openAt(lab, 8L + r[0])) {
+                    byte[] labelBytes = labIn.readNBytes(count);
+                    if (labelBytes.length != count) {
+                        throw new IOException(lab + " changed while it was read: rows " + r[0] + ".." + r[1]
+                            + " are no longer there");
+                    }
+                    byte[] pixels = new byte[itemBytes];
+                    for (int i = 0; i < count; i++) {
+                        imgIn.readFully(pixels);
+                        float[] values = new float[itemBytes];
+                        for (int p = 0; p < itemBytes; p++) {
+                            values[p] = pixels[p] & 0xFF;
+                        }
+                        int index = r[0] + i;
+                        out.add(RowFactory.create(String.format(idFormat, index), labelBytes[i] & 0xFF, values,
+                            sourceName + "#" + index, null));
+                    }
+                }
+            }
+            return out.iterator();
+        });
+        return spark.createDataFrame(rows, DatasetSchema.DECODED);
+    }
+}

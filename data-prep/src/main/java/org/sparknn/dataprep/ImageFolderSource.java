@@ -1,0 +1,138 @@
+package org.sparknn.dataprep;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.max;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A folder of PNG/JPEG images with one subfolder per class ({@code root/<class>/<file>}), read with
+ * Spark's {@code image} data source. Every file becomes a row: one that cannot be decoded, lies
+ * outside a class folder, or has the wrong size (unless resizing was asked for) becomes a reject
+ * with its reason. Files whose names start with '.' or '_' are hidden to Spark and not read.
+ */
+public final class ImageFolderSource {
+    private ImageFolderSource() {
+    }
+
+    /** The image struct's fields, one row per file. */
+    static Dataset<Row> readImages(SparkSession spark, String root) {
+        return spark.read().format("image")
+            .option("dropInvalid", false)
+            .option("recursiveFileLookup", true)
+            .load(root)
+            .select(col("image.origin").as("origin"), col("image.height").as("height"),
+                col("image.width").as("width"), col("image.nChannels").as("nChannels"), col("image.data").as("data"));
+    }
+
+    /** Names of the class subfolders of {@code root}, sorted. */
+    static List<String> classFolders(HadoopFiles files, String root) throws IOException {
+        Path path = new Path(root);
+        FileSystem fs = files.fs(path);
+        if (!fs.exists(path) || !fs.getFileStatus(path).isDirectory()) {
+            throw new IllegalArgumentException(root + ": not a directory (expected a folder with one subfolder per class)");
+        }
+        List<String> names = new ArrayList<>();
+        for (FileStatus s : fs.listStatus(path)) {
+            String n = s.getPath().getName();
+            if (s.isDirectory() && !n.startsWith(".") && !n.startsWith("_")) {
+                names.add(n);
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
+     * Most common image size of the readable images and the largest channel count:
+     * {height, width, channels}, or null when no image is readable.
+     */
+    static int[] inferShape(Dataset<Row> images) {
+        List<Row> groups = images.filter(col("height").gt(0))
+            .groupBy("height", "width").agg(count("*").as("n"), max("nChannels").as("c"))
+            .collectAsList();
+        int[] best = null;
+        long bestCount = -1;
+        int channels = 1;
+        for (Row g : groups) {
+            int h = g.getInt(0);
+            int w = g.getInt(1);
+            long n = g.getLong(2);
+            channels = Math.max(channels, g.getInt(3) >= 3 ? 3 : 1);
+            if (n > bestCount || (n == bestCount && (h < best[0] || (h == best[0] && w < best[1])))) {
+                best = new int[] {h, w};
+                bestCount = n;
+            }
+        }
+        return best == null ? null : new int[] {best[0], best[1], channels};
+    }
+
+    /** Decodes the rows of {@link #readImages} into {@link DatasetSchema#DECODED}. */
+    static Dataset<Row> decode(SparkSession spark, Dataset<Row> images, String root, String split,
+                               List<String> classNames, ImageDecoder decoder) {
+        String rootPath = uriPath(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), root);
+        Map<String, Integer> classIndex = indexOf(classNames);
+        int length = decoder.featureLength();
+        JavaRDD<Row> rows = images.javaRDD().map(r -> {
+            String origin = r.getString(0);
+            String path = decodedPath(origin);
+            String rel = path.startsWith(rootPath + "/") ? path.substring(rootPath.length() + 1) : path;
+            String id = split + "/" + rel;
+            int slash = rel.indexOf('/');
+            if (slash < 0) {
+                return RowFactory.create(id, null, null, origin, "file is not inside a class folder of " + root);
+            }
+            Integer label = classIndex.get(rel.substring(0, slash));
+            if (label == null) {
+                return RowFactory.create(id, null, null, origin, "class folder '" + rel.substring(0, slash)
+                    + "' is not one of the dataset's classes " + classNames);
+            }
+            float[] values = new float[length];
+            String reason = decoder.decode(r.getInt(1), r.getInt(2), r.getInt(3), (byte[]) r.get(4), values);
+            return reason == null
+                ? RowFactory.create(id, label, values, origin, null)
+                : RowFactory.create(id, label, null, origin, reason);
+        });
+        return spark.createDataFrame(rows, DatasetSchema.DECODED);
+    }
+
+    static Map<String, Integer> indexOf(List<String> names) {
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            index.put(names.get(i), i);
+        }
+        return index;
+    }
+
+    private static String uriPath(HadoopFiles files, String root) {
+        try {
+            Path p = new Path(root);
+            return files.fs(p).makeQualified(p).toUri().getPath().replaceAll("/+$", "");
+        } catch (IOException e) {
+            throw HadoopFiles.unchecked("cannot resolve " + root, e);
+        }
+    }
+
+    /** The file-system path of an image's origin URI, with any %-escapes decoded. */
+    static String decodedPath(String origin) {
+        try {
+            return new URI(origin).getPath();
+        } catch (URISyntaxException e) {
+            return new Path(origin).toUri().getPath();
+        }
+    }
+}

@@ -1,0 +1,339 @@
+package org.sparknn.dataprep;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The data-prep pipeline: read the sources, carve the validation split, compute normalization on
+ * the training split, write every split, the rejects and {@code dataset.json} into a staging
+ * directory and publish it atomically. Then count what was written and return the summary.
+ */
+public final class Ingest {
+    /** Resolution of the seeded validation split (hash buckets). */
+    static final long BUCKETS = 1_000_000L;
+
+    /** The outcome. */
+    public record Result(DatasetMetadata metadata, Map<String, Long> rejectedByReason, double seconds) {
+    }
+
+    private final SparkSession spark;
+    private final IngestOptions o;
+    private final PrintStream out;
+    private final HadoopFiles files;
+
+    public Ingest(SparkSession spark, IngestOptions options, PrintStream out) {
+        this.spark = spark;
+        this.o = options;
+        this.out = out;
+        this.files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    }
+
+    /** A split as decoded from its source, before normalization. */
+    private record Decoded(String split, Dataset<Row> rows) {
+    }
+
+    /** The shape and classes every split is decoded to. */
+    private record Layout(int height, int width, int channels, List<String> classNames) {
+    }
+
+    public Result run() throws IOException {
+        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "ingest", out, 10_000);
+             AtomicOutput output = new AtomicOutput(files, o.output(), o.overwrite())) {
+            progress.step("reading " + o.format() + " input");
+            List<Decoded> splits = new ArrayList<>();
+            Layout layout = readSources(splits);
+            splits = carveValidation(splits);
+            for (Decoded d : splits) {
+                d.rows().persist(StorageLevel.MEMORY_AND_DISK());
+            }
+            try {
+                Normalization norm = Normalization.scaleOnly(o.effectiveScale());
+                if (o.standardize()) {
+                    progress.step("computing per-channel statistics of the training split");
+                    norm = standardize(splits.get(0).rows(), layout.channels(), norm);
+                }
+                DatasetMetadata meta = new DatasetMetadata(DatasetMetadata.FORMAT, DatasetMetadata.VERSION, o.name(),
+                    layout.height(), layout.width(), layout.channels(), layout.classNames(), norm, Map.of(),
+                    sourceDescription());
+                StructType schema = DatasetSchema.schema(meta);
+                Dataset<Row> rejects = null;
+                for (Decoded d : splits) {
+                    progress.step("writing the " + d.split() + " split");
+                    normalized(d.rows(), schema, norm, layout.channels()).write().mode(SaveMode.ErrorIfExists)
+                        .parquet(output.staging(d.split()).toString());
+                    Dataset<Row> r = d.rows().filter(col("reason").isNotNull())
+                        .select(lit(d.split()).as("split"), col(DatasetSchema.ID), col("source"), col("reason"));
+                    rejects = rejects == null ? r : rejects.unionAll(r);
+                }
+                progress.step("writing the rejects");
+                rejects.coalesce(1).write()
+                    .parquet(output.staging(DatasetSchema.REJECTS).toString());
+
+                progress.step("counting what was written");
+                Map<String, DatasetMetadata.SplitSummary> summaries = new LinkedHashMap<>();
+                Dataset<Row> writtenRejects = spark.read().parquet(output.staging(DatasetSchema.REJECTS).toString());
+                Map<String, Long> rejectedBySplit = countBy(writtenRejects, "split");
+                for (Decoded d : splits) {
+                    summaries.put(d.split(), summarize(output.staging(d.split()).toString(), meta,
+                        rejectedBySplit.getOrDefault(d.split(), 0L)));
+                }
+                Map<String, Long> byReason = countBy(writtenRejects, "reason");
+                meta = meta.withSplits(summaries);
+                files.writeString(output.staging(DatasetSchema.METADATA_FILE), meta.toJson());
+                progress.step("publishing " + output.target());
+                output.publish();
+                return new Result(meta, byReason, progress.elapsedSeconds());
+            } finally {
+                for (Decoded d : splits) {
+                    d.rows().unpersist();
+                }
+            }
+        }
+    }
+
+    private Layout readSources(List<Decoded> splits) throws IOException {
+        return switch (o.format()) {
+            case idx -> readIdx(splits);
+            case images -> readImageFolders(splits);
+            case parquet -> readParquet(splits);
+        };
+    }
+
+    private Layout readIdx(List<Decoded> splits) throws IOException {
+        IdxSource train = new IdxSource(files, o.train(), o.trainLabels());
+        IdxSource test = o.test() == null ? null : new IdxSource(files, o.test(), o.testLabels());
+        if (test != null && (test.height() != train.height() || test.width() != train.width())) {
+            throw new IllegalArgumentException(o.test() + " has " + test.height() + "x" + test.width()
+                + " images but " + o.train() + " has " + train.height() + "x" + train.width() + ": the splits must agree");
+        }
+        if (o.height() != null && o.height() != train.height() || o.width() != null && o.width() != train.width()) {
+            throw new IllegalArgumentException(o.train() + " has " + train.height() + "x" + train.width()
+                + " images but --height/--width ask for " + o.height() + "x" + o.width()
+                + " (IDX input is not resized)");
+        }
+        if (o.channels() != null && o.channels() != 1) {
+            throw new IllegalArgumentException("IDX images are grayscale; --channels " + o.channels() + " does not apply");
+        }
+        int numClasses = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
+        splits.add(new Decoded("train", train.load(spark, o.name(), "train")));
+        if (test != null) {
+            splits.add(new Decoded("test", test.load(spark, o.name(), "test")));
+        }
+        return new Layout(train.height(), train.width(), 1, classNames(numClasses, o.train()));
+    }
+
+    /** The given class names (checked to cover every label) or "0".."n-1". */
+    private List<String> classNames(int numClasses, String where) {
+        if (o.classNames() != null) {
+            if (o.classNames().size() < numClasses) {
+                throw new IllegalArgumentException(where + " has labels up to " + (numClasses - 1) + " but --class-names gives "
+                    + o.classNames().size() + " names");
+            }
+            return o.classNames();
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < numClasses; i++) {
+            names.add(String.valueOf(i));
+        }
+        return names;
+    }
+
+    private Layout readImageFolders(List<Decoded> splits) throws IOException {
+        TreeSet<String> classes = new TreeSet<>(ImageFolderSource.classFolders(files, o.train()));
+        if (o.test() != null) {
+            classes.addAll(ImageFolderSource.classFolders(files, o.test()));
+        }
+        if (classes.isEmpty()) {
+            throw new IllegalArgumentException(o.train() + ": no class subfolders (expected <root>/<class>/<image files>)");
+        }
+        List<String> classNames = resolveNamedClasses(new ArrayList<>(classes), o.train());
+        Dataset<Row> trainImages = ImageFolderSource.readImages(spark, o.train());
+        ImageDecoder decoder = decoder(trainImages, o.train());
+        splits.add(new Decoded("train", ImageFolderSource.decode(spark, trainImages, o.train(), "train", classNames, decoder)));
+        if (o.test() != null) {
+            splits.add(new Decoded("test", ImageFolderSource.decode(spark, ImageFolderSource.readImages(spark, o.test()),
+                o.test(), "test", classNames, decoder)));
+        }
+        return new Layout(decoder.height(), decoder.width(), decoder.channels(), classNames);
+    }
+
+    /** Class names found in the data, in the order --class-names gives (which must list the same names). */
+    private List<String> resolveNamedClasses(List<String> found, String where) {
+        if (o.classNames() == null) {
+            return found;
+        }
+        if (!new TreeSet<>(o.classNames()).equals(new TreeSet<>(found))) {
+            throw new IllegalArgumentException(where + ": the data has the classes " + found + " but --class-names gives "
+                + o.classNames());
+        }
+        return o.classNames();
+    }
+
+    /** A decoder for the target shape: given by options, or the most common shape of the training images. */
+    private ImageDecoder decoder(Dataset<Row> trainImages, String where) {
+        Integer h = o.height();
+        Integer w = o.width();
+        Integer c = o.channels();
+        if (h == null || w == null || c == null) {
+            int[] inferred = ImageFolderSource.inferShape(trainImages);
+            if (inferred == null) {
+                throw new IllegalArgumentException(where + ": no readable image to take the image size from");
+            }
+            h = h == null ? inferred[0] : h;
+            w = w == null ? inferred[1] : w;
+            c = c == null ? inferred[2] : c;
+            out.println("image shape taken from the training images: " + c + "x" + h + "x" + w + " (channels x height x width)");
+        }
+        return new ImageDecoder(h, w, c, o.resize());
+    }
+
+    private Layout readParquet(List<Decoded> splits) {
+        ParquetSource train = new ParquetSource(spark, o.train(), o.parquetColumns());
+        ParquetSource test = o.test() == null ? null : new ParquetSource(spark, o.test(), o.parquetColumns());
+        List<String> classNames = null;
+        if (o.parquetColumns().label() != null) {
+            if (train.stringLabels()) {
+                TreeSet<String> names = new TreeSet<>(train.distinctLabels());
+                if (test != null) {
+                    names.addAll(test.distinctLabels());
+                }
+                classNames = resolveNamedClasses(new ArrayList<>(names), o.train());
+            } else {
+                int max = Math.max(train.maxLabel(), test == null ? -1 : test.maxLabel());
+                classNames = classNames(max + 1, o.train());
+            }
+        }
+        ImageDecoder decoder = null;
+        int height;
+        int width;
+        int channels;
+        if (train.hasImageColumn()) {
+            decoder = decoder(train.images(), o.train());
+            height = decoder.height();
+            width = decoder.width();
+            channels = decoder.channels();
+        } else {
+            height = o.height();
+            width = o.width();
+            channels = o.channels();
+        }
+        int length = channels * height * width;
+        splits.add(new Decoded("train", train.load(spark, o.name(), "train", decoder, length, classNames)));
+        if (test != null) {
+            splits.add(new Decoded("test", test.load(spark, o.name(), "test", decoder, length, classNames)));
+        }
+        return new Layout(height, width, channels, classNames);
+    }
+
+    /** Moves a seeded, hash-chosen share of the training rows into a validation split. */
+    private List<Decoded> carveValidation(List<Decoded> splits) {
+        if (o.validationFraction() == 0) {
+            return splits;
+        }
+        Dataset<Row> train = splits.get(0).rows();
+        long threshold = Math.round(o.validationFraction() * BUCKETS);
+        org.apache.spark.sql.Column inValidation =
+            pmod(xxhash64(lit(o.seed()), col(DatasetSchema.ID)), lit(BUCKETS)).lt(threshold);
+        List<Decoded> result = new ArrayList<>();
+        result.add(new Decoded("train", train.filter(inValidation.unary_$bang())));
+        result.add(new Decoded("validation", train.filter(inValidation)));
+        result.addAll(splits.subList(1, splits.size()));
+        return result;
+    }
+
+    /** Per-channel mean and std of the scaled values of the readable training rows. */
+    private Normalization standardize(Dataset<Row> train, int channels, Normalization scaling) {
+        double scale = scaling.scale();
+        JavaRDD<float[]> features = train.filter(col("reason").isNull()).select(DatasetSchema.FEATURES).javaRDD()
+            .map(r -> toFloatArray(r, 0));
+        ChannelStats stats = features.treeAggregate(null,
+            (ChannelStats s, float[] x) -> (s == null ? new ChannelStats(channels) : s).add(x, scale),
+            (ChannelStats a, ChannelStats b) -> a == null ? b : b == null ? a : a.merge(b),
+            2);
+        if (stats == null || stats.count(0) == 0) {
+            throw new IllegalArgumentException(o.train() + ": no readable training rows to compute the statistics from");
+        }
+        Normalization n = scaling.withStatistics(stats.mean(), stats.std());
+        out.println("standardization from the training split: " + n);
+        return n;
+    }
+
+    static float[] toFloatArray(Row r, int i) {
+        List<Float> list = r.getList(i);
+        float[] a = new float[list.size()];
+        for (int k = 0; k < a.length; k++) {
+            a[k] = list.get(k);
+        }
+        return a;
+    }
+
+    /** The readable rows, normalized, in the split schema. */
+    private Dataset<Row> normalized(Dataset<Row> decoded, StructType schema, Normalization norm, int channels) {
+        boolean labeled = schema.fieldNames().length == 3;
+        JavaRDD<Row> rows = decoded.filter(col("reason").isNull()).javaRDD().map(r -> {
+            float[] x = toFloatArray(r, 2);
+            norm.applyInPlace(x, channels);
+            return labeled ? RowFactory.create(r.getString(0), r.getInt(1), x) : RowFactory.create(r.getString(0), x);
+        });
+        return spark.createDataFrame(rows, schema);
+    }
+
+    private static Map<String, Long> countBy(Dataset<Row> rows, String column) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Row r : rows.groupBy(column).count().orderBy(column).collectAsList()) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        return counts;
+    }
+
+    private DatasetMetadata.SplitSummary summarize(String path, DatasetMetadata meta, long rejected) {
+        Dataset<Row> written = spark.read().parquet(path);
+        if (!meta.labeled()) {
+            return new DatasetMetadata.SplitSummary(written.count(), rejected, null);
+        }
+        long[] perClass = new long[meta.numClasses()];
+        long rows = 0;
+        for (Row r : written.groupBy(DatasetSchema.LABEL).count().collectAsList()) {
+            perClass[r.getInt(0)] = r.getLong(1);
+            rows += r.getLong(1);
+        }
+        return new DatasetMetadata.SplitSummary(rows, rejected, perClass);
+    }
+
+    private Map<String, String> sourceDescription() {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("format", o.format().name());
+        s.put("train", o.train());
+        if (o.trainLabels() != null) {
+            s.put("trainLabels", o.trainLabels());
+        }
+        if (o.test() != null) {
+            s.put("test", o.test());
+        }
+        if (o.testLabels() != null) {
+            s.put("testLabels", o.testLabels());
+        }
+        s.put("resize", String.valueOf(o.resize()));
+        s.put("validationFraction", String.valueOf(o.validationFraction()));
+        s.put("seed", String.valueOf(o.seed()));
+        return s;
+    }
+}

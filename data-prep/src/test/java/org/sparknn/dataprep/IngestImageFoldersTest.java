@@ -1,0 +1,165 @@
+package org.sparknn.dataprep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.testing.TestSpark;
+
+class IngestImageFoldersTest {
+    @TempDir
+    static Path dir;
+    static Path train;
+    static Path test;
+
+    /** Gray 4x4 image whose pixel (y, x) is 40*y + 10*x + base. */
+    static BufferedImage gray(int h, int w, int base) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.getRaster().setSample(x, y, 0, 40 * y + 10 * x + base);
+            }
+        }
+        return img;
+    }
+
+    static BufferedImage rgb(int h, int w, int r, int g, int b) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return img;
+    }
+
+    static void save(BufferedImage img, String format, Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        assertTrue(ImageIO.write(img, format, file.toFile()), "no ImageIO writer for " + format);
+    }
+
+    @BeforeAll
+    static void makeImages() throws IOException {
+        train = dir.resolve("train");
+        test = dir.resolve("test");
+        save(gray(4, 4, 0), "png", train.resolve("cat/a.png"));
+        save(gray(4, 4, 5), "png", train.resolve("cat/b.png"));
+        save(gray(6, 6, 0), "png", train.resolve("cat/too-big.png"));
+        save(rgb(4, 4, 200, 100, 50), "png", train.resolve("dog/c.png"));
+        save(rgb(4, 4, 30, 60, 90), "jpg", train.resolve("dog/d.jpg"));
+        Files.write(train.resolve("dog/broken.png"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+        save(gray(4, 4, 1), "png", train.resolve("stray.png"));
+        save(gray(4, 4, 2), "png", test.resolve("cat/e.png"));
+        save(rgb(4, 4, 10, 20, 30), "png", test.resolve("dog/f.png"));
+    }
+
+    private static IngestOptions options(String out, boolean resize) {
+        return new IngestOptions(IngestOptions.Format.images, train.toString(), null, test.toString(), null, out, false,
+            "pets", 4, 4, 3, resize, null, false, 0, 1, null, null);
+    }
+
+    private static Ingest.Result ingest(IngestOptions o) throws IOException {
+        return new Ingest(TestSpark.session(), o, new PrintStream(new ByteArrayOutputStream())).run();
+    }
+
+    private static Map<String, float[]> features(String dataset, String split) {
+        Map<String, float[]> m = new TreeMap<>();
+        for (Row r : DatasetSchema.readSplit(TestSpark.session(), dataset, split).collectAsList()) {
+            m.put(r.getString(0) + "#" + r.getInt(1), Ingest.toFloatArray(r, 2));
+        }
+        return m;
+    }
+
+    @Test
+    void readsPngAndJpegGrayAndColorAndRejectsTheRest() throws IOException {
+        String out = dir.resolve("out-strict").toString();
+        Ingest.Result result = ingest(options(out, false));
+        DatasetMetadata m = result.metadata();
+        assertEquals(List.of("cat", "dog"), m.classNames());
+        assertEquals("3x4x4", m.shapeString());
+        assertEquals(4, m.splits().get("train").rows());
+        assertEquals(3, m.splits().get("train").rejected());
+        assertEquals(2, m.splits().get("test").rows());
+
+        Map<String, float[]> rows = features(out, "train");
+        assertEquals(List.of("train/cat/a.png#0", "train/cat/b.png#0", "train/dog/c.png#1", "train/dog/d.jpg#1"),
+            List.copyOf(rows.keySet()));
+        // gray PNG is lossless: every channel plane holds the pixel value / 255
+        float[] a = rows.get("train/cat/a.png#0");
+        assertEquals(48, a.length);
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 4; y++) {
+                for (int x = 0; x < 4; x++) {
+                    assertEquals((40 * y + 10 * x) / 255f, a[c * 16 + y * 4 + x], 1e-6f);
+                }
+            }
+        }
+        float[] c = rows.get("train/dog/c.png#1");
+        assertEquals(200 / 255f, c[0], 1e-6f);
+        assertEquals(100 / 255f, c[16], 1e-6f);
+        assertEquals(50 / 255f, c[32], 1e-6f);
+        float[] d = rows.get("train/dog/d.jpg#1");
+        assertEquals(30 / 255f, d[5], 12 / 255f, "JPEG is lossy, but close");
+        assertEquals(90 / 255f, d[37], 12 / 255f);
+
+        Map<String, String> rejects = new TreeMap<>();
+        for (Row r : TestSpark.session().read().parquet(out + "/rejects").collectAsList()) {
+            assertEquals("train", r.getString(0));
+            rejects.put(r.getString(1), r.getString(3));
+        }
+        assertEquals(Map.of(
+            "train/dog/broken.png", "not a decodable image (PNG or JPEG expected)",
+            "train/cat/too-big.png", "image is 6x6 (height x width), expected 4x4; pass --resize to resize it",
+            "train/stray.png", "file is not inside a class folder of " + train), rejects);
+        assertEquals(3, result.rejectedByReason().values().stream().mapToLong(Long::longValue).sum());
+        String summary = IngestImagesJob.summary(result, out);
+        assertTrue(summary.contains("train               7          4          3"), summary);
+    }
+
+    @Test
+    void resizesWhenAsked() throws IOException {
+        String out = dir.resolve("out-resize").toString();
+        DatasetMetadata m = ingest(options(out, true)).metadata();
+        assertEquals(5, m.splits().get("train").rows());
+        assertEquals(2, m.splits().get("train").rejected());
+        float[] big = features(out, "train").get("train/cat/too-big.png#0");
+        // the 6x6 ramp 40y+10x resized to 4x4 stays a ramp: the first output pixel samples source (0.25, 0.25)
+        assertEquals((40 * 0.25 + 10 * 0.25) / 255, big[0], 1e-5);
+    }
+
+    @Test
+    void infersShapeFromTheMostCommonImage() throws IOException {
+        String out = dir.resolve("out-inferred").toString();
+        IngestOptions o = new IngestOptions(IngestOptions.Format.images, train.toString(), null, null, null, out, false,
+            "pets", null, null, null, false, null, false, 0, 1, null, null);
+        DatasetMetadata m = ingest(o).metadata();
+        assertEquals("3x4x4", m.shapeString(), "4x4 is the common size and one image is in color");
+        assertEquals(List.of("train"), List.copyOf(m.splits().keySet()));
+    }
+
+    @Test
+    void existingOutputIsNotReplacedWithoutOverwrite() throws IOException {
+        String out = dir.resolve("exists").toString();
+        Files.createDirectories(Path.of(out));
+        SparkSession spark = TestSpark.session();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> new Ingest(spark, options(out, false), System.out).run());
+        assertEquals(out + " already exists; pass --overwrite to replace it", e.getMessage());
+        assertEquals(0, new File(out).list().length);
+    }
+}
