@@ -94,8 +94,20 @@ public record DatasetMetadata(
                 + " channels but the images have " + channels);
         }
         classNames = classNames == null ? null : List.copyOf(classNames);
-        splits = splits == null ? Map.of() : new TreeMap<>(splits);
+        splits = splits == null ? Map.of() : inSplitOrder(splits);
         source = source == null ? Map.of() : new TreeMap<>(source);
+    }
+
+    /** train, validation, test first, in that order; any other split after them by name. */
+    private static Map<String, SplitSummary> inSplitOrder(Map<String, SplitSummary> splits) {
+        Map<String, SplitSummary> ordered = new java.util.LinkedHashMap<>();
+        for (String s : DatasetSchema.SPLITS) {
+            if (splits.containsKey(s)) {
+                ordered.put(s, splits.get(s));
+            }
+        }
+        new TreeMap<>(splits).forEach(ordered::putIfAbsent);
+        return java.util.Collections.unmodifiableMap(ordered);
     }
 
     /** Values per image: channels x height x width. */
