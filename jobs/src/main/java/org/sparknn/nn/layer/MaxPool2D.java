@@ -1,0 +1,76 @@
+package org.sparknn.nn.layer;
+
+import java.util.Arrays;
+
+/**
+ * Max pooling per channel with a {@code ph x pw} window and a stride (windows overlap when the
+ * stride is smaller than the window), no padding. The backward pass routes each output gradient
+ * to the input position that was the maximum (the first one on ties).
+ */
+public final class MaxPool2D extends Layer {
+    private final int ph;
+    private final int pw;
+    private final int stride;
+
+    public MaxPool2D(String name, Shape in, int ph, int pw, int stride) {
+        super(name, in, new Shape(in.channels(), (in.height() - ph) / stride + 1, (in.width() - pw) / stride + 1));
+        this.ph = ph;
+        this.pw = pw;
+        this.stride = stride;
+    }
+
+    private record ArgMax(int[] index) implements Scratch {
+    }
+
+    @Override
+    public Scratch scratch(int maxBatch) {
+        return new ArgMax(new int[maxBatch * out.size()]);
+    }
+
+    @Override
+    public void forward(float[] p, int pOff, float[] x, float[] y, int batch, Scratch s, boolean training, long seed) {
+        int[] arg = ((ArgMax) s).index;
+        int h = in.height();
+        int w = in.width();
+        int oh = out.height();
+        int ow = out.width();
+        int planes = batch * in.channels();
+        for (int pl = 0; pl < planes; pl++) {
+            int inBase = pl * h * w;
+            int outBase = pl * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int best = inBase + oy * stride * w + ox * stride;
+                    float max = x[best];
+                    for (int ky = 0; ky < ph; ky++) {
+                        int row = inBase + (oy * stride + ky) * w + ox * stride;
+                        for (int kx = 0; kx < pw; kx++) {
+                            float v = x[row + kx];
+                            if (v > max) {
+                                max = v;
+                                best = row + kx;
+                            }
+                        }
+                    }
+                    int o = outBase + oy * ow + ox;
+                    y[o] = max;
+                    arg[o] = best;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backward(float[] p, int pOff, float[] g, float[] x, float[] y, float[] dy, float[] dx, int batch,
+                         Scratch s) {
+        if (dx == null) {
+            return;
+        }
+        int[] arg = ((ArgMax) s).index;
+        Arrays.fill(dx, 0, batch * in.size(), 0f);
+        int n = batch * out.size();
+        for (int o = 0; o < n; o++) {
+            dx[arg[o]] += dy[o];
+        }
+    }
+}

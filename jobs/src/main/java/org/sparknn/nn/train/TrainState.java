@@ -1,0 +1,90 @@
+package org.sparknn.nn.train;
+
+import org.sparknn.nn.model.Network;
+import org.sparknn.nn.optim.Optimizer;
+import org.sparknn.nn.optim.Regularization;
+
+/**
+ * Everything a training run changes: the parameters, the optimizer state and the step count.
+ * The driver-side half of a training step lives here so the single-machine and the distributed
+ * trainers apply exactly the same arithmetic.
+ */
+public final class TrainState {
+    private final Network net;
+    private final Optimizer optimizer;
+    private final Regularization regularization;
+    private final float[] params;
+    private final float[] optimizerState;
+    private long step;
+
+    public TrainState(Network net, Optimizer optimizer, Regularization regularization, float[] params,
+                      float[] optimizerState, long step) {
+        if (params.length != net.paramCount()) {
+            throw new IllegalArgumentException("the network has " + net.paramCount() + " parameters but "
+                + params.length + " were given");
+        }
+        int stateSize = optimizer.stateSize(params.length);
+        if (optimizerState.length != stateSize) {
+            throw new IllegalArgumentException(optimizer.describe() + " needs " + stateSize
+                + " state values for " + params.length + " parameters but " + optimizerState.length + " were given");
+        }
+        this.net = net;
+        this.optimizer = optimizer;
+        this.regularization = regularization;
+        this.params = params;
+        this.optimizerState = optimizerState;
+        this.step = step;
+    }
+
+    /** A fresh state: parameters initialized from {@code seed}, zero optimizer state. */
+    public static TrainState initial(Network net, Optimizer optimizer, Regularization regularization, long seed) {
+        float[] p = net.initialParams(seed);
+        return new TrainState(net, optimizer, regularization, p, new float[optimizer.stateSize(p.length)], 0);
+    }
+
+    public float[] params() {
+        return params;
+    }
+
+    public float[] optimizerState() {
+        return optimizerState;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public Regularization regularization() {
+        return regularization;
+    }
+
+    /**
+     * Averages {@code gradSum} (the gradient of the loss summed over {@code count} examples, which
+     * it overwrites), adds the regularization gradient, and applies one optimizer step.
+     *
+     * @return the regularization penalty at the parameters before the step
+     */
+    public double applyGradientSum(float[] gradSum, long count, double lr) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("a step needs at least one example, got " + count);
+        }
+        float inv = (float) (1.0 / count);
+        for (int i = 0; i < gradSum.length; i++) {
+            gradSum[i] *= inv;
+        }
+        double[] penalty = {0};
+        if (regularization.active()) {
+            net.forEachWeightRange((off, n) -> {
+                penalty[0] += regularization.addGradient(params, gradSum, off, n);
+                return 0;
+            });
+        }
+        step++;
+        optimizer.apply(params, gradSum, optimizerState, step, lr);
+        return penalty[0];
+    }
+}
