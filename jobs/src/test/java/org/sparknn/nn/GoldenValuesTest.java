@@ -75,7 +75,7 @@ class GoldenValuesTest {
 
     /** The 4x4 input 1..16 with the kernel [[1,0,-1],[0,1,0],[-1,0,1]] and bias 0.5. */
     private static float[] conv4x4(boolean same) {
-        Conv2D conv = new Conv2D("conv", new Shape(1, 4, 4), 1, 3, 3, 1, same, Init.GLOROT_UNIFORM, Blas.get());
+        Conv2D conv = new Conv2D("conv", new Shape(1, 4, 4), 1, 3, 3, 1, same, Init.GLOROT_UNIFORM, false, Blas.get());
         float[] p = {1, 0, -1, 0, 1, 0, -1, 0, 1, 0.5f};
         float[] x = new float[16];
         for (int i = 0; i < 16; i++) {

@@ -72,7 +72,7 @@ class GradientCheckTest {
         objective(l, p, x, y, r, s);
         float[] g = new float[l.paramCount()];
         float[] dx = new float[inN];
-        l.backward(p, 0, g, x, y, r, dx, BATCH, s);
+        l.backward(p, 0, g, x, y, r.clone(), dx, BATCH, s);
         int checked = 0;
         for (int i = 0; i < p.length; i++) {
             float old = p[i];
@@ -112,19 +112,51 @@ class GradientCheckTest {
 
     @Test
     void conv2dValid() {
-        check(new Conv2D("conv_valid", new Shape(2, 5, 5), 3, 3, 3, 1, false, Init.HE_NORMAL, BLAS));
+        check(new Conv2D("conv_valid", new Shape(2, 5, 5), 3, 3, 3, 1, false, Init.HE_NORMAL, false, BLAS));
     }
 
     @Test
     void conv2dSamePaddingWithStride() {
-        Conv2D c = new Conv2D("conv_same_s2", new Shape(2, 6, 5), 3, 3, 3, 2, true, Init.GLOROT_NORMAL, BLAS);
+        Conv2D c = new Conv2D("conv_same_s2", new Shape(2, 6, 5), 3, 3, 3, 2, true, Init.GLOROT_NORMAL, false, BLAS);
         assertEquals(new Shape(3, 3, 3), c.outputShape());
         check(c);
     }
 
     @Test
     void conv2dRectangularKernel() {
-        check(new Conv2D("conv_2x3", new Shape(1, 4, 5), 2, 2, 3, 1, false, Init.HE_UNIFORM, BLAS));
+        check(new Conv2D("conv_2x3", new Shape(1, 4, 5), 2, 2, 3, 1, false, Init.HE_UNIFORM, false, BLAS));
+    }
+
+    @Test
+    void conv2dWithFusedReluEqualsConvThenRelu() {
+        Shape in = new Shape(2, 5, 5);
+        Conv2D fused = new Conv2D("fused", in, 3, 3, 3, 1, true, Init.HE_NORMAL, true, BLAS);
+        Conv2D plain = new Conv2D("plain", in, 3, 3, 3, 1, true, Init.HE_NORMAL, false, BLAS);
+        Activation relu = new Activation("relu", plain.outputShape(), Activation.Kind.RELU);
+        SplittableRandom rng = new SplittableRandom(21);
+        float[] p = random(fused.paramCount(), rng, 0.5);
+        float[] x = random(BATCH * in.size(), rng, 1.0);
+        int outN = BATCH * fused.outputShape().size();
+        float[] r = random(outN, rng, 1.0);
+        float[] yFused = new float[outN];
+        float[] yPlain = new float[outN];
+        float[] yRelu = new float[outN];
+        Layer.Scratch sf = fused.scratch(BATCH);
+        Layer.Scratch sp = plain.scratch(BATCH);
+        fused.forward(p, 0, x, yFused, BATCH, sf, true, 0);
+        plain.forward(p, 0, x, yPlain, BATCH, sp, true, 0);
+        relu.forward(null, 0, yPlain, yRelu, BATCH, Layer.NONE, true, 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(yRelu, yFused);
+        float[] gFused = new float[p.length];
+        float[] gPlain = new float[p.length];
+        float[] dxFused = new float[x.length];
+        float[] dxPlain = new float[x.length];
+        float[] dPre = new float[outN];
+        fused.backward(p, 0, gFused, x, yFused, r.clone(), dxFused, BATCH, sf);
+        relu.backward(null, 0, null, yPlain, yRelu, r, dPre, BATCH, Layer.NONE);
+        plain.backward(p, 0, gPlain, x, yPlain, dPre, dxPlain, BATCH, sp);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(gPlain, gFused, 1e-6f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(dxPlain, dxFused, 1e-6f);
     }
 
     @Test

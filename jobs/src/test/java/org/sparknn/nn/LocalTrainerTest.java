@@ -54,7 +54,7 @@ class LocalTrainerTest {
         Network net = Network.build(NetworkSpec.preset("cnn3", new Shape(1, 28, 28), 10));
         TrainState state = TrainState.initial(net, new Sgd(0.9, true), new Regularization(0, 1e-5), 1);
         double accuracy = fitAndTest("cnn3", 2, state, net, 0.01);
-        // measured 0.937 after 2 epochs (seed 1)
+        // measured 0.924 after 2 epochs (seed 1)
         assertTrue(accuracy >= 0.90, "cnn3 test accuracy " + accuracy);
     }
 

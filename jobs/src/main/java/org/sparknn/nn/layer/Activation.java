@@ -33,7 +33,7 @@ public final class Activation extends Layer {
         switch (kind) {
             case RELU -> {
                 for (int i = 0; i < n; i++) {
-                    y[i] = x[i] > 0f ? x[i] : 0f;
+                    y[i] = Math.max(x[i], 0f); // branch-free: signs are unpredictable
                 }
             }
             case SIGMOID -> {
@@ -52,6 +52,17 @@ public final class Activation extends Layer {
                     softmax(x, b * size, y, b * size, size);
                 }
             }
+        }
+    }
+
+    /**
+     * Zeroes {@code d[i]} where {@code y[i]} is +0 (a ReLU output, so never negative), keeps it
+     * where {@code y[i] > 0}; branch-free bit arithmetic, as the pattern is unpredictable.
+     */
+    static void maskByPositive(float[] d, float[] y, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            int keep = -Float.floatToRawIntBits(y[i]) >> 31;
+            d[i] = Float.intBitsToFloat(Float.floatToRawIntBits(d[i]) & keep);
         }
     }
 
@@ -82,9 +93,8 @@ public final class Activation extends Layer {
         int n = batch * in.size();
         switch (kind) {
             case RELU -> {
-                for (int i = 0; i < n; i++) {
-                    dx[i] = x[i] > 0f ? dy[i] : 0f;
-                }
+                System.arraycopy(dy, 0, dx, 0, n);
+                maskByPositive(dx, y, 0, n);
             }
             case SIGMOID -> {
                 for (int i = 0; i < n; i++) {

@@ -6,35 +6,48 @@ import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.linalg.Im2col;
 
 /**
- * 2-D convolution over channel-height-width examples by im2col and one GEMM per batch:
- * {@code Y[F x B*OHW] = W[F x C*kh*kw] col[C*kh*kw x B*OHW]}, then bias and scatter into
- * per-example F x OH x OW. Parameters: W row-major {@code F x (C, kh, kw)}, then the bias [F].
+ * 2-D convolution over channel-height-width examples, one example at a time as Caffe does:
+ * im2col into a small column buffer, then {@code y_b[F x OHW] = W[F x C*kh*kw] col_b[C*kh*kw x OHW]}
+ * written straight into the output, then bias and (optionally fused) ReLU while the example is
+ * still in cache. Parameters: W row-major {@code F x (C, kh, kw)}, then the bias [F].
  */
 public final class Conv2D extends Layer {
     private final Blas blas;
     private final Im2col geo;
     private final int filters;
     private final Init init;
+    private final boolean relu;
 
-    public Conv2D(String name, Shape in, int filters, int kh, int kw, int stride, boolean same, Init init, Blas blas) {
-        this(name, in, filters, Im2col.of(in.channels(), in.height(), in.width(), kh, kw, stride, same), init, blas);
+    /**
+     * @param relu fuse a ReLU into the output (the activation then needs no layer of its own)
+     */
+    public Conv2D(String name, Shape in, int filters, int kh, int kw, int stride, boolean same, Init init, boolean relu,
+                  Blas blas) {
+        this(name, in, filters, Im2col.of(in.channels(), in.height(), in.width(), kh, kw, stride, same), init, relu, blas);
     }
 
-    private Conv2D(String name, Shape in, int filters, Im2col geo, Init init, Blas blas) {
+    private Conv2D(String name, Shape in, int filters, Im2col geo, Init init, boolean relu, Blas blas) {
         super(name, in, new Shape(filters, geo.outH(), geo.outW()));
+        if (geo.outH() <= 0 || geo.outW() <= 0) {
+            throw new IllegalArgumentException(name + ": no output pixels for input " + in);
+        }
         this.blas = blas;
         this.geo = geo;
         this.filters = filters;
         this.init = init;
+        this.relu = relu;
     }
 
-    private record Buffers(float[] col, float[] yt, float[] dcol) implements Scratch {
+    /** One example's column matrix and its gradient; a vector of ones for the bias gradient. */
+    private record Buffers(float[] col, float[] dcol, float[] ones) implements Scratch {
     }
 
     @Override
     public Scratch scratch(int maxBatch) {
-        int n = maxBatch * geo.outPixels();
-        return new Buffers(new float[geo.rows() * n], new float[filters * n], new float[geo.rows() * n]);
+        int n = geo.rows() * geo.outPixels();
+        float[] ones = new float[geo.outPixels()];
+        Arrays.fill(ones, 1f);
+        return new Buffers(new float[n], new float[n], ones);
     }
 
     @Override
@@ -61,61 +74,59 @@ public final class Conv2D extends Layer {
 
     @Override
     public void forward(float[] p, int pOff, float[] x, float[] y, int batch, Scratch s, boolean training, long seed) {
-        Buffers buf = (Buffers) s;
+        float[] col = ((Buffers) s).col;
         int ohw = geo.outPixels();
-        int n = batch * ohw;
         int k = geo.rows();
         int inSize = in.size();
-        for (int b = 0; b < batch; b++) {
-            geo.im2col(x, b * inSize, buf.col, n, b);
-        }
-        blas.gemm(false, false, filters, n, k, 1f, p, pOff, k, buf.col, 0, n, 0f, buf.yt, 0, n);
-        int bOff = pOff + weightCount();
         int outSize = out.size();
-        for (int f = 0; f < filters; f++) {
-            float bias = p[bOff + f];
-            for (int b = 0; b < batch; b++) {
-                int src = f * n + b * ohw;
-                int dst = b * outSize + f * ohw;
-                for (int i = 0; i < ohw; i++) {
-                    y[dst + i] = buf.yt[src + i] + bias;
+        int bOff = pOff + weightCount();
+        for (int b = 0; b < batch; b++) {
+            geo.im2col(x, b * inSize, col, ohw, 0);
+            int yOff = b * outSize;
+            blas.gemm(false, false, filters, ohw, k, 1f, p, pOff, k, col, 0, ohw, 0f, y, yOff, ohw);
+            for (int f = 0; f < filters; f++) {
+                float bias = p[bOff + f];
+                int o = yOff + f * ohw;
+                if (relu) {
+                    for (int i = o; i < o + ohw; i++) {
+                        y[i] = Math.max(y[i] + bias, 0f); // branch-free: signs are unpredictable
+                    }
+                } else {
+                    for (int i = o; i < o + ohw; i++) {
+                        y[i] += bias;
+                    }
                 }
             }
         }
     }
 
+    /** Overwrites {@code dy} with the gradient before the fused ReLU. */
     @Override
     public void backward(float[] p, int pOff, float[] g, float[] x, float[] y, float[] dy, float[] dx, int batch,
                          Scratch s) {
         Buffers buf = (Buffers) s;
         int ohw = geo.outPixels();
-        int n = batch * ohw;
         int k = geo.rows();
+        int inSize = in.size();
         int outSize = out.size();
         int bOff = pOff + weightCount();
-        float[] dyt = buf.yt; // the forward's product is no longer needed
-        for (int f = 0; f < filters; f++) {
-            float db = 0;
-            for (int b = 0; b < batch; b++) {
-                int src = b * outSize + f * ohw;
-                int dst = f * n + b * ohw;
-                for (int i = 0; i < ohw; i++) {
-                    float v = dy[src + i];
-                    dyt[dst + i] = v;
-                    db += v;
-                }
-            }
-            g[bOff + f] += db;
-        }
-        // dW[F x K] += dY[F x N] col^T[N x K]
-        blas.gemm(false, true, filters, k, n, 1f, dyt, 0, n, buf.col, 0, n, 1f, g, pOff, k);
         if (dx != null) {
-            // dcol[K x N] = W^T[K x F] dY[F x N]
-            blas.gemm(true, false, k, n, filters, 1f, p, pOff, k, dyt, 0, n, 0f, buf.dcol, 0, n);
-            int inSize = in.size();
             Arrays.fill(dx, 0, batch * inSize, 0f);
-            for (int b = 0; b < batch; b++) {
-                geo.col2im(buf.dcol, n, b, dx, b * inSize);
+        }
+        for (int b = 0; b < batch; b++) {
+            int o = b * outSize;
+            if (relu) {
+                Activation.maskByPositive(dy, y, o, outSize);
+            }
+            // db[F] += dy_b[F x OHW] ones[OHW]
+            blas.gemm(false, false, filters, 1, ohw, 1f, dy, o, ohw, buf.ones, 0, 1, 1f, g, bOff, 1);
+            geo.im2col(x, b * inSize, buf.col, ohw, 0);
+            // dW[F x K] += dy_b[F x OHW] col_b^T[OHW x K]
+            blas.gemm(false, true, filters, k, ohw, 1f, dy, o, ohw, buf.col, 0, ohw, 1f, g, pOff, k);
+            if (dx != null) {
+                // dcol[K x OHW] = W^T[K x F] dy_b[F x OHW]
+                blas.gemm(true, false, k, ohw, filters, 1f, p, pOff, k, dy, o, ohw, 0f, buf.dcol, 0, ohw);
+                geo.col2im(buf.dcol, ohw, 0, dx, b * inSize);
             }
         }
     }

@@ -1,7 +1,5 @@
 package org.sparknn.nn.layer;
 
-import java.util.SplittableRandom;
-
 /**
  * Inverted dropout: while training each value is kept with probability {@code 1 - rate} and
  * scaled by {@code 1 / (1 - rate)}; at inference it is the identity. The mask of a batch comes
@@ -12,6 +10,9 @@ public final class Dropout extends Layer {
 
     public Dropout(String name, Shape in, float rate) {
         super(name, in, in);
+        if (!(rate >= 0f && rate < 1f)) {
+            throw new IllegalArgumentException(name + ": dropout rate must be in [0, 1), got " + rate);
+        }
         this.rate = rate;
     }
 
@@ -32,10 +33,23 @@ public final class Dropout extends Layer {
             java.util.Arrays.fill(mask, 0, n, 1f);
             return;
         }
-        SplittableRandom rng = new SplittableRandom(seed);
+        // 16 random bits per value from an inline SplitMix64 stream: 4 values per 64-bit draw
+        int threshold = Math.round(rate * 65536f);
         float keep = 1f / (1f - rate);
+        long state = seed;
+        long bits = 0;
         for (int i = 0; i < n; i++) {
-            float m = rng.nextFloat() >= rate ? keep : 0f;
+            if ((i & 3) == 0) {
+                state += 0x9E3779B97F4A7C15L;
+                long z = state;
+                z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+                z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+                bits = z ^ (z >>> 31);
+            }
+            // branch-free: 1 when the 16 bits reach the threshold (kept), else 0
+            int kept = 1 + (((int) (bits & 0xFFFF) - threshold) >> 31);
+            float m = kept * keep;
+            bits >>>= 16;
             mask[i] = m;
             y[i] = x[i] * m;
         }

@@ -35,6 +35,10 @@ public final class MaxPool2D extends Layer {
         int oh = out.height();
         int ow = out.width();
         int planes = batch * in.channels();
+        if (ph == 2 && pw == 2 && stride == 2) {
+            forward2x2(x, y, arg, planes, w, oh, ow);
+            return;
+        }
         for (int pl = 0; pl < planes; pl++) {
             int inBase = pl * h * w;
             int outBase = pl * oh * ow;
@@ -53,6 +57,36 @@ public final class MaxPool2D extends Layer {
                         }
                     }
                     int o = outBase + oy * ow + ox;
+                    y[o] = max;
+                    arg[o] = best;
+                }
+            }
+        }
+    }
+
+    /** The common 2x2, stride 2 case without inner loops; same choice of maximum as the general path. */
+    private void forward2x2(float[] x, float[] y, int[] arg, int planes, int w, int oh, int ow) {
+        int h = in.height();
+        for (int pl = 0; pl < planes; pl++) {
+            int inBase = pl * h * w;
+            int o = pl * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int r0 = inBase + 2 * oy * w;
+                int r1 = r0 + w;
+                for (int ox = 0; ox < ow; ox++, o++) {
+                    int i0 = r0 + 2 * ox;
+                    int i1 = r1 + 2 * ox;
+                    // branch-free selects: which element wins is unpredictable; ties keep the first
+                    float a = x[i0];
+                    float b = x[i0 + 1];
+                    float c = x[i1];
+                    float d = x[i1 + 1];
+                    float top = Math.max(a, b);
+                    int topAt = b > a ? i0 + 1 : i0;
+                    float bottom = Math.max(c, d);
+                    int bottomAt = d > c ? i1 + 1 : i1;
+                    float max = Math.max(top, bottom);
+                    int best = bottom > top ? bottomAt : topAt;
                     y[o] = max;
                     arg[o] = best;
                 }

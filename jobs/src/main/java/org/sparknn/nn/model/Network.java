@@ -27,6 +27,8 @@ public final class Network {
     private final List<Layer> layers;
     private final int[] offsets;
     private final int paramCount;
+    /** Whether layer i must compute its input gradient: only when a layer before it has parameters. */
+    private final boolean[] needsInputGradient;
 
     private Network(NetworkSpec spec, List<Layer> layers) {
         this.spec = spec;
@@ -41,6 +43,12 @@ public final class Network {
             throw new IllegalArgumentException("the network has " + total + " parameters, more than one float array holds");
         }
         this.paramCount = (int) total;
+        this.needsInputGradient = new boolean[layers.size()];
+        boolean trainableBefore = false;
+        for (int i = 0; i < layers.size(); i++) {
+            needsInputGradient[i] = trainableBefore;
+            trainableBefore |= layers.get(i).paramCount() > 0;
+        }
     }
 
     /** Builds a network with the default BLAS. */
@@ -82,7 +90,8 @@ public final class Network {
                         throw new IllegalArgumentException(where + ": kernel " + k[0] + "x" + k[1]
                             + " does not fit the input " + shape + " with valid padding");
                     }
-                    layers.add(new Conv2D(name, shape, filters, k[0], k[1], stride, same, init(l, where), blas));
+                    boolean relu = l.activation() != null && l.activation().equalsIgnoreCase("relu");
+                    layers.add(new Conv2D(name, shape, filters, k[0], k[1], stride, same, init(l, where), relu, blas));
                 }
                 case "maxpool2d" -> {
                     allow(l, where, "pool", "strides");
@@ -115,7 +124,8 @@ public final class Network {
                 default -> throw new IllegalArgumentException(where + ": unknown layer type '" + l.type()
                     + "', expected dense, conv2d, maxpool2d, dropout, flatten or activation");
             }
-            if (l.activation() != null && !l.activation().equalsIgnoreCase("linear")) {
+            boolean fusedRelu = type.equals("conv2d") && l.activation() != null && l.activation().equalsIgnoreCase("relu");
+            if (l.activation() != null && !l.activation().equalsIgnoreCase("linear") && !fusedRelu) {
                 Shape s = type.equals("activation") ? shape : layers.get(layers.size() - 1).outputShape();
                 Activation.Kind kind = Activation.Kind.parse(l.activation(), where);
                 layers.add(new Activation(type.equals("activation") ? name : name + "_" + kind.name().toLowerCase(Locale.ROOT),
@@ -219,6 +229,19 @@ public final class Network {
         return m;
     }
 
+    /**
+     * Multiply-adds of one example's training pass: forward, weight gradients, and input
+     * gradients of the layers that need them.
+     */
+    public long trainingMacs() {
+        long m = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            long f = layers.get(i).forwardMacs();
+            m += 2 * f + (needsInputGradient[i] ? f : 0);
+        }
+        return m;
+    }
+
     /** Initializes every layer's parameters from {@code seed} (each layer its own stream). */
     public float[] initialParams(long seed) {
         float[] p = new float[paramCount];
@@ -283,7 +306,7 @@ public final class Network {
         ws.correct = countCorrect(ws.act[n], labels, labelOff, batch, classes);
         for (int i = top - 1; i >= 0; i--) {
             layers.get(i).backward(params, offsets[i], grads, ws.act[i], ws.act[i + 1], ws.grad[i + 1],
-                i == 0 ? null : ws.grad[i], batch, ws.scratch[i]);
+                needsInputGradient[i] ? ws.grad[i] : null, batch, ws.scratch[i]);
         }
         return sum;
     }
