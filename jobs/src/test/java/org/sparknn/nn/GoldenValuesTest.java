@@ -100,6 +100,32 @@ class GoldenValuesTest {
     }
 
     @Test
+    void initializersHaveTheirVariance() {
+        int fanIn = 300;
+        int fanOut = 100;
+        double glorot = 2.0 / (fanIn + fanOut);
+        double he = 2.0 / fanIn;
+        double[][] cases = {{0, glorot}, {1, glorot}, {2, he}, {3, he}};
+        for (double[] c : cases) {
+            Init init = Init.values()[(int) c[0]];
+            float[] w = new float[200_000];
+            init.fill(w, 0, w.length, fanIn, fanOut, new java.util.SplittableRandom(1));
+            double sum = 0;
+            double sq = 0;
+            for (float v : w) {
+                sum += v;
+                sq += (double) v * v;
+            }
+            double mean = sum / w.length;
+            assertEquals(0, mean, 0.01 * Math.sqrt(c[1]), init + " mean");
+            assertEquals(c[1], sq / w.length - mean * mean, 0.02 * c[1], init + " variance");
+            float[] again = new float[w.length];
+            init.fill(again, 0, again.length, fanIn, fanOut, new java.util.SplittableRandom(1));
+            assertArrayEquals(w, again, init + " is seeded");
+        }
+    }
+
+    @Test
     void crossEntropyWithLargeLogitsIsFinite() {
         float[] z = {1000f, 0f, -1000f, 1000f, 0f, -1000f};
         float[] dz = new float[6];

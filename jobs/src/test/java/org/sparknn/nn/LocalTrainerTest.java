@@ -1,6 +1,7 @@
 package org.sparknn.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.sparknn.dataprep.IdxArrays;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.loss.SoftmaxCrossEntropy;
+import org.sparknn.nn.model.FloatArrayFile;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.model.NetworkSpec;
 import org.sparknn.nn.optim.Adam;
@@ -56,6 +58,30 @@ class LocalTrainerTest {
         double accuracy = fitAndTest("cnn3", 2, state, net, 0.01);
         // measured 0.924 after 2 epochs (seed 1)
         assertTrue(accuracy >= 0.90, "cnn3 test accuracy " + accuracy);
+    }
+
+    @Test
+    void savedAndRestoredStateContinuesExactly() throws IOException {
+        Network net = Network.build(NetworkSpec.preset("mlp2", new Shape(1, 28, 28), 10));
+        LocalTrainer trainer = new LocalTrainer(net, new LocalTrainer.Config(2, 100, 0.001, 5, new SoftmaxCrossEntropy()));
+        TrainState straight = TrainState.initial(net, Adam.defaults(), new Regularization(1e-6, 1e-5), 5);
+        trainer.fit(straight, train.x(), train.labels(), 2000, null);
+
+        TrainState first = TrainState.initial(net, Adam.defaults(), new Regularization(1e-6, 1e-5), 5);
+        new LocalTrainer(net, new LocalTrainer.Config(1, 100, 0.001, 5, new SoftmaxCrossEntropy()))
+            .fit(first, train.x(), train.labels(), 2000, null);
+        java.io.ByteArrayOutputStream params = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream opt = new java.io.ByteArrayOutputStream();
+        FloatArrayFile.write(params, FloatArrayFile.WEIGHTS, first.params());
+        FloatArrayFile.write(opt, FloatArrayFile.OPTIMIZER, first.optimizerState());
+        TrainState restored = new TrainState(net, Adam.defaults(), new Regularization(1e-6, 1e-5),
+            FloatArrayFile.read(new java.io.ByteArrayInputStream(params.toByteArray()), "p", FloatArrayFile.WEIGHTS, net.paramCount()),
+            FloatArrayFile.read(new java.io.ByteArrayInputStream(opt.toByteArray()), "o", FloatArrayFile.OPTIMIZER, -1),
+            first.step());
+        trainer.fit(restored, train.x(), train.labels(), 2000, 1, null);
+        assertEquals(straight.step(), restored.step());
+        assertArrayEquals(straight.params(), restored.params());
+        assertArrayEquals(straight.optimizerState(), restored.optimizerState());
     }
 
     @Test

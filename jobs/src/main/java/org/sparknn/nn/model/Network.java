@@ -295,9 +295,9 @@ public final class Network {
                                   Loss loss, long seed) {
         ws.checkBatch(batch);
         int n = layers.size();
-        SplittableRandom seeds = new SplittableRandom(seed);
         for (int i = 0; i < n; i++) {
-            layers.get(i).forward(params, offsets[i], ws.act[i], ws.act[i + 1], batch, ws.scratch[i], true, seeds.nextLong());
+            layers.get(i).forward(params, offsets[i], ws.act[i], ws.act[i + 1], batch, ws.scratch[i], true,
+                org.sparknn.nn.train.Seeds.mix(seed, i));
         }
         boolean fused = fusedSoftmax(loss);
         int top = fused ? n - 1 : n;

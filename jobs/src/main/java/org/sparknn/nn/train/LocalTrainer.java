@@ -46,6 +46,16 @@ public final class LocalTrainer {
      * labels {@code y}.
      */
     public List<EpochResult> fit(TrainState state, float[] x, int[] y, int n, Consumer<EpochResult> listener) {
+        return fit(state, x, y, n, 0, listener);
+    }
+
+    /**
+     * Continues training from epoch {@code firstEpoch} (0-based) up to the configured epoch
+     * count, e.g. after restoring {@code state} from a checkpoint taken at the end of epoch
+     * {@code firstEpoch - 1}: the result equals that of an uninterrupted run.
+     */
+    public List<EpochResult> fit(TrainState state, float[] x, int[] y, int n, int firstEpoch,
+                                 Consumer<EpochResult> listener) {
         int in = net.inputSize();
         if (x.length < (long) n * in || y.length < n) {
             throw new IllegalArgumentException("expected " + n + " examples of " + in + " values, got "
@@ -56,7 +66,7 @@ public final class LocalTrainer {
         float[] grad = new float[net.paramCount()];
         int[] labels = new int[batchSize];
         List<EpochResult> history = new ArrayList<>();
-        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+        for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
             long start = System.nanoTime();
             int[] order = Seeds.permutation(n, Seeds.mix(config.seed(), epoch));
             double lossSum = 0;

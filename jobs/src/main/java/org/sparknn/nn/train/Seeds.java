@@ -9,12 +9,20 @@ public final class Seeds {
     private Seeds() {
     }
 
-    public static long mix(long seed, long... parts) {
-        long h = finalizer(seed ^ 0x9E3779B97F4A7C15L);
-        for (long p : parts) {
-            h = finalizer(h ^ finalizer(p + 0x9E3779B97F4A7C15L));
-        }
-        return h;
+    public static long mix(long seed, long a) {
+        return step(finalizer(seed ^ 0x9E3779B97F4A7C15L), a);
+    }
+
+    public static long mix(long seed, long a, long b) {
+        return step(mix(seed, a), b);
+    }
+
+    public static long mix(long seed, long a, long b, long c) {
+        return step(mix(seed, a, b), c);
+    }
+
+    private static long step(long h, long p) {
+        return finalizer(h ^ finalizer(p + 0x9E3779B97F4A7C15L));
     }
 
     private static long finalizer(long z) {
