@@ -311,6 +311,20 @@ public final class Network {
         return sum;
     }
 
+    /**
+     * Inference on the {@code batch} examples in {@code ws.input()} with their loss: returns the
+     * summed loss; {@link Workspace#correct()} then holds the correctly classified count.
+     */
+    public double evaluate(float[] params, Workspace ws, int[] labels, int labelOff, int batch, Loss loss) {
+        forward(params, ws, batch);
+        int n = layers.size();
+        int top = fusedSoftmax(loss) ? n - 1 : n;
+        int classes = outputSize();
+        double sum = loss.lossAndGradient(ws.act[top], labels, labelOff, batch, classes, ws.grad[top]);
+        ws.correct = countCorrect(ws.act[n], labels, labelOff, batch, classes);
+        return sum;
+    }
+
     /** Examples whose largest output is at their label. */
     public static int countCorrect(float[] out, int[] labels, int labelOff, int batch, int classes) {
         int correct = 0;

@@ -1,0 +1,315 @@
+package org.sparknn.jobs;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.sparknn.cli.SparkJob;
+import org.sparknn.dataprep.DatasetMetadata;
+import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.HadoopFiles;
+import org.sparknn.dataprep.ProgressReporter;
+import org.sparknn.nn.layer.Shape;
+import org.sparknn.nn.linalg.Blas;
+import org.sparknn.nn.model.ModelDirectory;
+import org.sparknn.nn.model.ModelSpec;
+import org.sparknn.nn.model.Network;
+import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.optim.Adam;
+import org.sparknn.nn.optim.LearningRate;
+import org.sparknn.nn.optim.Optimizer;
+import org.sparknn.nn.optim.Regularization;
+import org.sparknn.nn.optim.Sgd;
+import org.sparknn.nn.train.TrainState;
+import org.sparknn.spark.Block;
+import org.sparknn.spark.Blocks;
+import org.sparknn.spark.Checkpoints;
+import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.spark.EpochMetrics;
+import org.sparknn.spark.ModelStore;
+import org.sparknn.spark.RunState;
+import org.sparknn.spark.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Trains a network on a spark-nn dataset by data-parallel mini-batch training and writes a model directory. */
+@Command(name = "TrainJob", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Trains a neural network on a dataset written by IngestImagesJob: every partition computes the",
+        "gradient of its share of each global mini-batch, the gradients are tree-aggregated to the driver",
+        "and the driver applies the optimizer. Writes a model directory (spec.json, weights.bin,",
+        "training.json, metrics.csv) atomically.", ""})
+public final class TrainJob implements Callable<Integer> {
+    @Option(names = "--dataset", required = true, description = "Dataset directory (train/, optional validation/ and test/).")
+    String dataset;
+    @Option(names = "--output", required = true, description = "Model directory to write.")
+    String output;
+    @Option(names = "--overwrite", description = "Replace an existing model directory.")
+    boolean overwrite;
+    @Option(names = "--model", defaultValue = "mlp", description = "Preset: mlp, mlp2, cnn, cnn3 (default: ${DEFAULT-VALUE}).")
+    String preset;
+    @Option(names = "--model-spec", description = "Network spec JSON file (instead of --model).")
+    String specFile;
+    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+    @Option(names = "--batch-size", defaultValue = "128", description = "Global mini-batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adamw or sgd (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+    @Option(names = "--beta1", defaultValue = "0.9", description = "Adam beta1 (default: ${DEFAULT-VALUE}).")
+    double beta1;
+    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam beta2 (default: ${DEFAULT-VALUE}).")
+    double beta2;
+    @Option(names = "--epsilon", defaultValue = "1e-7", description = "Adam epsilon (default: ${DEFAULT-VALUE}).")
+    double epsilon;
+    @Option(names = "--weight-decay", defaultValue = "0.004", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+    @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+    @Option(names = "--nesterov", description = "SGD with Nesterov momentum.")
+    boolean nesterov;
+    @Option(names = "--l1", defaultValue = "0", description = "L1 penalty on weights (default: ${DEFAULT-VALUE}).")
+    double l1;
+    @Option(names = "--l2", defaultValue = "0", description = "L2 penalty on weights (default: ${DEFAULT-VALUE}).")
+    double l2;
+    @Option(names = "--loss", defaultValue = "cross_entropy", description = "cross_entropy, mse or hinge (default: ${DEFAULT-VALUE}).")
+    String loss;
+    @Option(names = "--lr-schedule", defaultValue = "constant", description = "constant, step or cosine (default: ${DEFAULT-VALUE}).")
+    LearningRate.Schedule schedule;
+    @Option(names = "--lr-step-epochs", defaultValue = "1", description = "Step schedule: epochs between decays (default: ${DEFAULT-VALUE}).")
+    int lrStepEpochs;
+    @Option(names = "--lr-gamma", defaultValue = "0.5", description = "Step schedule: decay factor (default: ${DEFAULT-VALUE}).")
+    double lrGamma;
+    @Option(names = "--lr-min", defaultValue = "0", description = "Cosine schedule: final learning rate (default: ${DEFAULT-VALUE}).")
+    double lrMin;
+    @Option(names = "--warmup-epochs", defaultValue = "0", description = "Linear warm-up, in epochs (default: ${DEFAULT-VALUE}).")
+    double warmupEpochs;
+    @Option(names = "--early-stopping-monitor", description = "Stop when val_loss or val_accuracy stops improving.")
+    String monitor;
+    @Option(names = "--patience", defaultValue = "2", description = "Early stopping: epochs without improvement (default: ${DEFAULT-VALUE}).")
+    int patience;
+    @Option(names = "--min-delta", defaultValue = "0", description = "Early stopping: smallest improvement (default: ${DEFAULT-VALUE}).")
+    double minDelta;
+    @Option(names = "--no-restore-best", description = "Early stopping: keep the last weights instead of the best.")
+    boolean noRestoreBest;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--partitions", description = "Partitions of the training data (default: spark.default.parallelism).")
+    Integer partitions;
+    @Option(names = "--aggregation-depth", defaultValue = "2", description = "treeAggregate depth (default: ${DEFAULT-VALUE}).")
+    int depth;
+    @Option(names = "--checkpoint-dir", description = "Checkpoint directory (any Hadoop file system).")
+    String checkpointDir;
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps (default: epoch ends only).")
+    int checkpointEvery;
+    @Option(names = "--keep-checkpoints", defaultValue = "2", description = "Checkpoints to keep (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+    @Option(names = "--resume", description = "Continue from the newest checkpoint in --checkpoint-dir.")
+    boolean resume;
+    @Option(names = "--log-every", defaultValue = "100", description = "Progress line every N steps (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    public static void main(String[] args) {
+        SparkJob.main(new TrainJob(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        SparkSession spark = SparkJob.session("spark-nn train");
+        try {
+            run(spark);
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    TrainConfig config() {
+        Optimizer opt = switch (optimizer) {
+            case "adam" -> new Adam(beta1, beta2, epsilon, 0);
+            case "adamw" -> new Adam(beta1, beta2, epsilon, weightDecay);
+            case "sgd" -> new Sgd(momentum, nesterov);
+            default -> throw new IllegalArgumentException("--optimizer must be adam, adamw or sgd, got '" + optimizer + "'");
+        };
+        TrainConfig.EarlyStopping es = monitor == null ? null
+            : new TrainConfig.EarlyStopping(monitor, patience, minDelta, !noRestoreBest);
+        return new TrainConfig(epochs, batchSize, seed, opt,
+            new LearningRate(learningRate, schedule, lrStepEpochs, lrGamma, lrMin, warmupEpochs),
+            new Regularization(l1, l2), loss, depth, es, logEvery);
+    }
+
+    /** Trains and writes the model; returns the test accuracy, or NaN without a test split. */
+    public double run(SparkSession spark) throws IOException {
+        TrainConfig config = config();
+        if (resume && checkpointDir == null) {
+            throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        }
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        if (!overwrite && files.fs(new Path(output)).exists(new Path(output))) {
+            throw new IllegalArgumentException(output + " already exists; pass --overwrite to replace it");
+        }
+        DatasetMetadata meta = DatasetSchema.readMetadata(spark, dataset);
+        if (!meta.labeled()) {
+            throw new IllegalArgumentException(dataset + ": the dataset is unlabeled; training needs labels");
+        }
+        Shape input = new Shape(meta.channels(), meta.height(), meta.width());
+        NetworkSpec spec = specFile != null ? readSpec(files, specFile) : NetworkSpec.preset(preset, input, meta.numClasses());
+        if (!spec.input().equals(input)) {
+            throw new IllegalArgumentException(specFile + ": the network's input is " + spec.input() + " but the dataset's images are "
+                + input);
+        }
+        ModelSpec modelSpec = ModelSpec.of(spec, meta.classNames(), meta.normalization());
+        Network net = modelSpec.build(Blas.get());
+        int parts = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+        if (parts < 1) {
+            throw new IllegalArgumentException("--partitions must be positive, got " + parts);
+        }
+        System.out.printf("training %s: %d parameters, %d classes, input %s; driver BLAS %s%n",
+            specFile != null ? specFile : preset, net.paramCount(), meta.numClasses(), input, Blas.get().describe());
+
+        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "train", System.out, 60_000)) {
+            progress.step("packing the training data into " + parts + " cached blocks");
+            long loadStart = System.nanoTime();
+            JavaRDD<Block> train = blocks(spark, "train", parts, net, meta).persist(StorageLevel.MEMORY_AND_DISK());
+            boolean hasValidation = splitExists(files, "validation");
+            boolean hasTest = splitExists(files, "test");
+            JavaRDD<Block> validation = hasValidation
+                ? blocks(spark, "validation", parts, net, meta).persist(StorageLevel.MEMORY_AND_DISK()) : null;
+            long rows = train.map(Block::size).fold(0, Integer::sum);
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            System.out.printf("training rows: %d in %d partitions (%.1f s to load)%s%n", rows, parts, loadSeconds,
+                hasValidation ? "; validating on the validation split" : "");
+
+            String fingerprint = "spec=" + spec.toJson().replaceAll("\\s+", "") + " dataset=" + dataset + " rows=" + rows
+                + " partitions=" + parts + " epochs=" + epochs + " batch=" + batchSize + " seed=" + seed + " optimizer="
+                + config.optimizer() + " lr=" + config.learningRate() + " reg=" + config.regularization() + " loss=" + loss
+                + " earlyStopping=" + config.earlyStopping();
+            Checkpoints checkpoints = checkpointDir == null ? null
+                : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint);
+            TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), seed);
+            RunState run = RunState.start();
+            float[] best = null;
+            if (resume) {
+                Optional<Checkpoints.Loaded> loaded = checkpoints.latest(net.paramCount(),
+                    config.optimizer().stateSize(net.paramCount()));
+                if (loaded.isPresent()) {
+                    Checkpoints.Loaded l = loaded.get();
+                    state = new TrainState(net, config.optimizer(), config.regularization(), l.params(), l.optimizerState(),
+                        l.optimizerSteps());
+                    run = l.run();
+                    best = l.best();
+                    System.out.printf("resuming from %s: epoch %d, step %d%n", l.path(), run.epoch() + 1, run.stepInEpoch());
+                } else {
+                    System.out.println("no checkpoint in " + checkpointDir + ": starting from scratch");
+                }
+            }
+            progress.step("training");
+            long trainStart = System.nanoTime();
+            DistributedTrainer trainer = new DistributedTrainer(spark, net, config);
+            DistributedTrainer.Result result = trainer.fit(train, validation, state, run, best, checkpoints,
+                new DistributedTrainer.Listener() {
+                    @Override
+                    public void step(int epoch, int step, int steps, double loss, double accuracy, double ips, double eta) {
+                        System.out.printf("epoch %d/%d step %d/%d: loss %.4f, accuracy %.4f, %.0f images/s, ETA %s%n",
+                            epoch, epochs, step, steps, loss, accuracy, ips, duration(eta));
+                    }
+
+                    @Override
+                    public void epoch(EpochMetrics m) {
+                        System.out.printf("epoch %d/%d done: loss %.4f, accuracy %.4f%s, %.1f s, %.0f images/s%n", m.epoch(),
+                            epochs, m.loss(), m.accuracy(), m.valLoss() == null ? ""
+                                : String.format(", val_loss %.4f, val_accuracy %.4f", m.valLoss(), m.valAccuracy()),
+                            m.seconds(), m.imagesPerSecond());
+                    }
+
+                    @Override
+                    public void checkpoint(String path) {
+                        System.out.println("checkpoint " + path);
+                    }
+                });
+            double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
+            RunState done = result.run();
+            if (done.stopped()) {
+                System.out.printf("early stopping after epoch %d: best %s %.4f at epoch %d%n", done.epoch(),
+                    config.earlyStopping().monitor(), done.bestValue(), done.bestEpoch());
+            }
+            DistributedTrainer.Evaluation test = null;
+            if (hasTest) {
+                progress.step("evaluating on the test split");
+                JavaRDD<Block> testBlocks = blocks(spark, "test", parts, net, meta);
+                test = trainer.evaluate(testBlocks, result.state().params());
+                System.out.printf("test: loss %.4f, accuracy %.4f on %d rows%n", test.loss(), test.accuracy(), test.count());
+            }
+            progress.step("writing the model to " + output);
+            Map<String, Object> training = new LinkedHashMap<>();
+            training.put("format", "spark-nn-training");
+            training.put("version", 1);
+            training.put("dataset", dataset);
+            training.put("model", specFile != null ? specFile : preset);
+            training.put("parameters", net.paramCount());
+            training.put("config", config);
+            training.put("seed", seed);
+            training.put("partitions", parts);
+            training.put("trainingRows", rows);
+            training.put("history", done.history());
+            if (done.stopped()) {
+                training.put("earlyStopping", Map.of("stoppedAfterEpoch", done.epoch(), "bestEpoch", done.bestEpoch(),
+                    "bestValue", done.bestValue()));
+            }
+            if (test != null) {
+                training.put("test", Map.of("loss", test.loss(), "accuracy", test.accuracy(), "rows", test.count()));
+            }
+            training.put("blas", Blas.get().describe());
+            training.put("sparkVersion", spark.version());
+            training.put("sparkMaster", spark.sparkContext().master());
+            training.put("gitRevision", ModelStore.gitRevision());
+            training.put("seconds", Map.of("load", loadSeconds, "train", trainSeconds));
+            ModelStore.write(files, output, overwrite, new ModelDirectory(modelSpec, net, result.state().params()),
+                training, done.history());
+            train.unpersist();
+            if (validation != null) {
+                validation.unpersist();
+            }
+            System.out.printf("%nmodel written to %s in %.1f s of training%s%n", output, trainSeconds,
+                test == null ? "" : String.format("; test accuracy %.4f", test.accuracy()));
+            return test == null ? Double.NaN : test.accuracy();
+        }
+    }
+
+    private boolean splitExists(HadoopFiles files, String split) throws IOException {
+        Path p = new Path(dataset, split);
+        return files.fs(p).exists(p);
+    }
+
+    /**
+     * A split as blocks: hash-partitioned by row id and sorted within partitions, so every run
+     * sees the same rows in the same order in each partition.
+     */
+    private JavaRDD<Block> blocks(SparkSession spark, String split, int parts, Network net, DatasetMetadata meta) {
+        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split)
+            .repartition(parts, col(DatasetSchema.ID)).sortWithinPartitions(DatasetSchema.ID);
+        return Blocks.of(df, DatasetSchema.LABEL, DatasetSchema.FEATURES, DatasetSchema.ID, net.inputSize(),
+            meta.numClasses());
+    }
+
+    private static NetworkSpec readSpec(HadoopFiles files, String path) throws IOException {
+        return NetworkSpec.fromJson(files.readString(new Path(path)), path);
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    }
+
+}

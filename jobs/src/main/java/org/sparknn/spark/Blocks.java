@@ -1,0 +1,105 @@
+package org.sparknn.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructType;
+
+/** Converts a labeled DataFrame into one {@link Block} per partition, checking every row. */
+public final class Blocks {
+    private Blocks() {
+    }
+
+    /**
+     * @param labelCol    integer class index column (any integral numeric type, or an integral double)
+     * @param featuresCol array of numbers or ML vector of {@code length} values
+     * @param idCol       column naming rows in errors, or null
+     */
+    public static JavaRDD<Block> of(Dataset<Row> df, String labelCol, String featuresCol, String idCol, int length,
+                                    int classes) {
+        StructType schema = df.schema();
+        List<String> names = Arrays.asList(schema.fieldNames());
+        for (String c : new String[] {labelCol, featuresCol}) {
+            if (!names.contains(c)) {
+                throw new IllegalArgumentException("no column '" + c + "' in the input; columns are " + names);
+            }
+        }
+        DataType ft = schema.apply(featuresCol).dataType();
+        if (!(ft instanceof VectorUDT) && !(ft instanceof ArrayType a && a.elementType() instanceof NumericType)) {
+            throw new IllegalArgumentException("features column '" + featuresCol + "' is " + ft.simpleString()
+                + ", expected array<float> or a Spark ML vector");
+        }
+        if (!(schema.apply(labelCol).dataType() instanceof NumericType)) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' is "
+                + schema.apply(labelCol).dataType().simpleString() + ", expected a class index");
+        }
+        boolean withId = idCol != null && names.contains(idCol);
+        Dataset<Row> selected = withId ? df.select(labelCol, featuresCol, idCol) : df.select(labelCol, featuresCol);
+        return selected.javaRDD().mapPartitionsWithIndex((Integer partition, Iterator<Row> rows) -> {
+            float[] x = new float[Math.max(1, length) * 256];
+            int[] y = new int[256];
+            int n = 0;
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                String where = withId ? "row '" + r.get(2) + "'" : "row " + n + " of partition " + partition;
+                if (n == y.length) {
+                    y = Arrays.copyOf(y, n * 2);
+                    x = Arrays.copyOf(x, n * 2 * length);
+                }
+                if (r.isNullAt(0)) {
+                    throw new IllegalArgumentException(where + ": label is null");
+                }
+                double label = ((Number) r.get(0)).doubleValue();
+                if (label < 0 || label >= classes || label != Math.rint(label)) {
+                    throw new IllegalArgumentException(where + ": label " + label + " is not a class index in 0.."
+                        + (classes - 1));
+                }
+                y[n] = (int) label;
+                if (r.isNullAt(1)) {
+                    throw new IllegalArgumentException(where + ": features are null");
+                }
+                copyFeatures(r.get(1), x, n * length, length, where);
+                n++;
+            }
+            List<Block> out = new ArrayList<>(1);
+            out.add(new Block(partition, n, length, Arrays.copyOf(x, n * length), Arrays.copyOf(y, n)));
+            return out.iterator();
+        }, true);
+    }
+
+    static void copyFeatures(Object value, float[] x, int off, int length, String where) {
+        if (value instanceof Vector v) {
+            if (v.size() != length) {
+                throw new IllegalArgumentException(where + ": features have " + v.size() + " values, the network expects "
+                    + length);
+            }
+            for (int i = 0; i < length; i++) {
+                x[off + i] = (float) v.apply(i);
+            }
+            return;
+        }
+        scala.collection.Seq<?> seq = (scala.collection.Seq<?>) value;
+        if (seq.size() != length) {
+            throw new IllegalArgumentException(where + ": features have " + seq.size() + " values, the network expects "
+                + length);
+        }
+        if (value instanceof scala.collection.mutable.ArraySeq.ofFloat f) {
+            System.arraycopy(f.array(), 0, x, off, length);
+            return;
+        }
+        int i = 0;
+        scala.collection.Iterator<?> it = seq.iterator();
+        while (it.hasNext()) {
+            x[off + i++] = ((Number) it.next()).floatValue();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.sparknn.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.sparknn.dataprep.AtomicOutput;
+import org.sparknn.dataprep.HadoopFiles;
+import org.sparknn.nn.linalg.Blas;
+import org.sparknn.nn.model.ModelDirectory;
+
+/**
+ * Model directories on any Hadoop file system. Written atomically: {@code spec.json},
+ * {@code weights.bin}, {@code training.json} (configuration, metrics history, environment) and
+ * {@code metrics.csv} appear together or not at all.
+ */
+public final class ModelStore {
+    public static final String TRAINING = "training.json";
+    public static final String METRICS = "metrics.csv";
+
+    private ModelStore() {
+    }
+
+    /**
+     * @param training what training.json holds (any JSON-serializable map)
+     * @param history  the per-epoch metrics, also written as CSV
+     */
+    public static void write(HadoopFiles files, String dir, boolean overwrite, ModelDirectory model,
+                             Map<String, Object> training, List<EpochMetrics> history) throws IOException {
+        try (AtomicOutput out = new AtomicOutput(files, dir, overwrite)) {
+            FileSystem fs = files.fs(new Path(dir));
+            model.write(new ModelDirectory.Files() {
+                @Override
+                public InputStream open(String name) throws IOException {
+                    return fs.open(out.staging(name));
+                }
+
+                @Override
+                public OutputStream create(String name) throws IOException {
+                    return fs.create(out.staging(name), false);
+                }
+            });
+            files.writeString(out.staging(TRAINING), Checkpoints.JSON.writeValueAsString(training));
+            StringBuilder csv = new StringBuilder(EpochMetrics.CSV_HEADER).append('\n');
+            for (EpochMetrics m : history) {
+                csv.append(m.csv()).append('\n');
+            }
+            files.writeString(out.staging(METRICS), csv.toString());
+            out.publish();
+        }
+    }
+
+    public static ModelDirectory read(HadoopFiles files, String dir) throws IOException {
+        Path root = new Path(dir);
+        FileSystem fs = files.fs(root);
+        if (!fs.exists(new Path(root, ModelDirectory.SPEC))) {
+            throw new IllegalArgumentException(dir + ": not a spark-nn model directory (" + ModelDirectory.SPEC + " is missing)");
+        }
+        return ModelDirectory.read(new ModelDirectory.Files() {
+            @Override
+            public InputStream open(String name) throws IOException {
+                return fs.open(new Path(root, name));
+            }
+
+            @Override
+            public OutputStream create(String name) {
+                throw new UnsupportedOperationException("read-only");
+            }
+        }, dir, Blas.get());
+    }
+
+    /** The git revision the application was built from, or "unknown". */
+    public static String gitRevision() {
+        try (InputStream in = ModelStore.class.getResourceAsStream("/spark-nn-build.txt")) {
+            return in == null ? "unknown" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

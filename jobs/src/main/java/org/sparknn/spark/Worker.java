@@ -1,0 +1,52 @@
+package org.sparknn.spark;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparknn.nn.linalg.Blas;
+import org.sparknn.nn.model.Network;
+import org.sparknn.nn.model.NetworkSpec;
+
+/**
+ * Per-executor state reused across tasks: one built network per spec (networks are stateless)
+ * and one workspace per task thread, so a training step allocates only its gradient array.
+ */
+final class Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    private static final Map<String, Network> NETWORKS = new ConcurrentHashMap<>();
+    private static final ThreadLocal<Map<String, Network.Workspace>> WORKSPACES = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<int[]> LABELS = ThreadLocal.withInitial(() -> new int[0]);
+
+    private Worker() {
+    }
+
+    static Network network(String specJson) {
+        return NETWORKS.computeIfAbsent(specJson, json -> {
+            if (NETWORKS.isEmpty()) {
+                LOG.info("executor engine BLAS: {}", Blas.get().describe());
+            }
+            return Network.build(NetworkSpec.fromJson(json, "network spec"), Blas.get());
+        });
+    }
+
+    static Network.Workspace workspace(String specJson, int capacity) {
+        Map<String, Network.Workspace> mine = WORKSPACES.get();
+        Network.Workspace ws = mine.get(specJson);
+        if (ws == null || ws.maxBatch() < capacity) {
+            ws = network(specJson).workspace(capacity);
+            mine.put(specJson, ws);
+        }
+        return ws;
+    }
+
+    static int[] labels(int capacity) {
+        int[] l = LABELS.get();
+        if (l.length < capacity) {
+            l = new int[capacity];
+            LABELS.set(l);
+        }
+        return l;
+    }
+}

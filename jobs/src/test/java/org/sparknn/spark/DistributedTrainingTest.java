@@ -1,0 +1,154 @@
+package org.sparknn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.dataprep.HadoopFiles;
+import org.sparknn.nn.layer.Shape;
+import org.sparknn.nn.model.Network;
+import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.optim.Adam;
+import org.sparknn.nn.optim.Regularization;
+import org.sparknn.nn.train.TrainState;
+import org.sparknn.testing.TestSpark;
+
+class DistributedTrainingTest {
+    static final Shape MNIST = new Shape(1, 28, 28);
+
+    @TempDir
+    Path dir;
+
+    private static JavaRDD<Block> blocks(int rows, int partitions) throws IOException {
+        return Blocks.of(TrainingFixtures.frame(rows, partitions), "label", "features", "id", 784, 10)
+            .persist(StorageLevel.MEMORY_ONLY());
+    }
+
+    @Test
+    void aggregatedGradientEqualsTheSingleMachineGradient() throws IOException {
+        Network net = Network.build(NetworkSpec.preset("cnn3", MNIST, 10));
+        float[] params = net.initialParams(7);
+        int rows = 600;
+        int batch = 100;
+        int steps = rows / batch;
+        for (int partitions = 1; partitions <= 4; partitions++) {
+            JavaRDD<Block> blocks = blocks(rows, partitions);
+            List<Block> local = blocks.collect();
+            for (int depth = 1; depth <= 2; depth++) {
+                DistributedTrainer trainer = new DistributedTrainer(TestSpark.session(), net,
+                    TrainingFixtures.config(1, batch, 3, depth));
+                int epoch = 1;
+                int step = 2;
+                GradientSum.Node g = trainer.gradient(blocks, params, epoch, step, steps);
+                // the same rows through the single-machine engine, as one batch
+                int total = 0;
+                for (Block b : local) {
+                    int[] s = b.slice(step, steps);
+                    total += s[1] - s[0];
+                }
+                assertEquals(total, g.count);
+                Network.Workspace ws = net.workspace(total);
+                int[] labels = new int[total];
+                int k = 0;
+                for (Block b : local) {
+                    int[] order = b.order(3, epoch);
+                    int[] s = b.slice(step, steps);
+                    for (int i = s[0]; i < s[1]; i++, k++) {
+                        System.arraycopy(b.x, order[i] * 784, ws.input(), k * 784, 784);
+                        labels[k] = b.y[order[i]];
+                    }
+                }
+                float[] expected = new float[params.length];
+                double loss = net.forwardBackward(params, expected, ws, labels, 0, total, TrainingFixtures.loss(), 0);
+                double diff = 0;
+                double norm = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    diff += Math.pow(g.grad[i] - expected[i], 2);
+                    norm += Math.pow(expected[i], 2);
+                }
+                double rel = Math.sqrt(diff / norm);
+                assertTrue(rel <= 1e-5, partitions + " partitions, depth " + depth + ": relative error " + rel);
+                assertEquals(loss, g.loss, 1e-6 * loss);
+                assertEquals(ws.correct(), g.correct);
+            }
+            blocks.unpersist();
+        }
+    }
+
+    private static float[] train(int partitions, long seed, int epochs) throws IOException {
+        Network net = Network.build(NetworkSpec.preset("cnn", MNIST, 10));
+        TrainConfig config = TrainingFixtures.config(epochs, 64, seed, 2);
+        TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), seed);
+        JavaRDD<Block> blocks = blocks(500, partitions);
+        new DistributedTrainer(TestSpark.session(), net, config).fit(blocks, null, state, RunState.start(), null, null,
+            new DistributedTrainer.Listener() { });
+        blocks.unpersist();
+        return state.params();
+    }
+
+    @Test
+    void sameSeedSameWeightsOtherSeedOtherWeights() throws IOException {
+        float[] a = train(3, 11, 1);
+        float[] b = train(3, 11, 1);
+        float[] c = train(3, 12, 1);
+        assertArrayEquals(a, b, "same seed, data and partitions: bit-identical weights");
+        assertFalse(Arrays.equals(a, c), "another seed gives other weights");
+    }
+
+    @Test
+    void aRunKilledAfterItsFirstCheckpointResumesToTheSameWeights() throws IOException {
+        Network net = Network.build(NetworkSpec.preset("mlp", MNIST, 10));
+        TrainConfig config = new TrainConfig(2, 50, 5, Adam.defaults(),
+            new org.sparknn.nn.optim.LearningRate(0.002, org.sparknn.nn.optim.LearningRate.Schedule.cosine, 1, 1, 0.0001, 0.5),
+            new Regularization(0, 1e-4), "cross_entropy", 2,
+            new TrainConfig.EarlyStopping("val_loss", 5, 0, true), 0);
+        JavaRDD<Block> train = blocks(400, 3);
+        JavaRDD<Block> validation = Blocks.of(TrainingFixtures.frame(500, 2).filter("id >= 'r00400'"), "label", "features",
+            "id", 784, 10).persist(StorageLevel.MEMORY_ONLY());
+        HadoopFiles files = new HadoopFiles(TestSpark.session().sparkContext().hadoopConfiguration());
+
+        TrainState straight = TrainState.initial(net, config.optimizer(), config.regularization(), 5);
+        DistributedTrainer.Result full = new DistributedTrainer(TestSpark.session(), net, config).fit(train, validation,
+            straight, RunState.start(), null, null, new DistributedTrainer.Listener() { });
+
+        String ckpt = dir.resolve("ckpt").toString();
+        Checkpoints checkpoints = new Checkpoints(files, ckpt, 3, 2, "run-a");
+        TrainState killed = TrainState.initial(net, config.optimizer(), config.regularization(), 5);
+        class Killed extends RuntimeException {
+        }
+        assertThrows(Killed.class, () -> new DistributedTrainer(TestSpark.session(), net, config).fit(train, validation,
+            killed, RunState.start(), null, checkpoints, new DistributedTrainer.Listener() {
+                @Override
+                public void checkpoint(String path) {
+                    throw new Killed();
+                }
+            }));
+        Checkpoints.Loaded l = checkpoints.latest(net.paramCount(), config.optimizer().stateSize(net.paramCount())).orElseThrow();
+        assertEquals(3, l.optimizerSteps(), "the first checkpoint is after step 3");
+        TrainState resumed = new TrainState(net, config.optimizer(), config.regularization(), l.params(), l.optimizerState(),
+            l.optimizerSteps());
+        DistributedTrainer.Result after = new DistributedTrainer(TestSpark.session(), net, config).fit(train, validation,
+            resumed, l.run(), l.best(), checkpoints, new DistributedTrainer.Listener() { });
+        assertArrayEquals(straight.params(), resumed.params());
+        assertArrayEquals(straight.optimizerState(), resumed.optimizerState());
+        assertEquals(full.run().history(), after.run().history().stream().map(m -> new EpochMetrics(m.epoch(), m.loss(),
+            m.accuracy(), m.valLoss(), m.valAccuracy(), m.learningRate(), full.run().history().get(m.epoch() - 1).seconds(),
+            full.run().history().get(m.epoch() - 1).imagesPerSecond())).toList(), "same metrics apart from wall times");
+
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+            () -> new Checkpoints(files, ckpt, 3, 2, "run-b").latest(net.paramCount(), 2 * net.paramCount()));
+        assertTrue(other.getMessage().contains("belongs to another run"), other.getMessage());
+        train.unpersist();
+        validation.unpersist();
+    }
+}
