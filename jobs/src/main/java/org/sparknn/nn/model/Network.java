@@ -312,6 +312,20 @@ public final class Network {
     }
 
     /**
+     * After {@link #forward}: the raw scores (the input of a final softmax, else the output),
+     * {@code batch x outputSize()}.
+     */
+    public float[] rawOutput(Workspace ws) {
+        int n = layers.size();
+        return layers.get(n - 1) instanceof Activation a && a.kind() == Activation.Kind.SOFTMAX ? ws.act[n - 1] : ws.act[n];
+    }
+
+    /** Whether the network ends with a softmax, so that its output is a probability vector. */
+    public boolean endsWithSoftmax() {
+        return layers.get(layers.size() - 1) instanceof Activation a && a.kind() == Activation.Kind.SOFTMAX;
+    }
+
+    /**
      * Inference on the {@code batch} examples in {@code ws.input()} with their loss: returns the
      * summed loss; {@link Workspace#correct()} then holds the correctly classified count.
      */
