@@ -103,6 +103,10 @@ public final class TrainJob implements Callable<Integer> {
     double minDelta;
     @Option(names = "--no-restore-best", description = "Early stopping: keep the last weights instead of the best.")
     boolean noRestoreBest;
+    @Option(names = "--augment-shift", defaultValue = "0", description = "Random shifts of up to N pixels (default: ${DEFAULT-VALUE}).")
+    int augmentShift;
+    @Option(names = "--augment-rotation", defaultValue = "0", description = "Random rotations of up to D degrees (default: ${DEFAULT-VALUE}).")
+    double augmentRotation;
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--partitions", description = "Partitions of the training data (default: spark.default.parallelism).")
@@ -136,6 +140,11 @@ public final class TrainJob implements Callable<Integer> {
     }
 
     TrainConfig config() {
+        return config(null);
+    }
+
+    /** The configuration; {@code fill} is each channel's normalized black, for augmentation. */
+    TrainConfig config(float[] fill) {
         Optimizer opt = switch (optimizer) {
             case "adam" -> new Adam(beta1, beta2, epsilon, 0);
             case "adamw" -> new Adam(beta1, beta2, epsilon, weightDecay);
@@ -146,12 +155,13 @@ public final class TrainJob implements Callable<Integer> {
             : new TrainConfig.EarlyStopping(monitor, patience, minDelta, !noRestoreBest);
         return new TrainConfig(epochs, batchSize, seed, opt,
             new LearningRate(learningRate, schedule, lrStepEpochs, lrGamma, lrMin, warmupEpochs),
-            new Regularization(l1, l2), loss, depth, es, logEvery);
+            new Regularization(l1, l2), loss, depth, es, logEvery,
+            new org.sparknn.nn.train.Augmentation(augmentShift, augmentRotation, fill));
     }
 
     /** Trains and writes the model; returns the test accuracy, or NaN without a test split. */
     public double run(SparkSession spark) throws IOException {
-        TrainConfig config = config();
+        config();
         if (resume && checkpointDir == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         }
@@ -160,6 +170,7 @@ public final class TrainJob implements Callable<Integer> {
             throw new IllegalArgumentException(output + " already exists; pass --overwrite to replace it");
         }
         DatasetMetadata meta = DatasetSchema.readMetadata(spark, dataset);
+        TrainConfig config = config(blackPixel(meta));
         if (!meta.labeled()) {
             throw new IllegalArgumentException(dataset + ": the dataset is unlabeled; training needs labels");
         }
@@ -194,12 +205,16 @@ public final class TrainJob implements Callable<Integer> {
             String fingerprint = "spec=" + spec.toJson().replaceAll("\\s+", "") + " dataset=" + dataset + " rows=" + rows
                 + " partitions=" + parts + " epochs=" + epochs + " batch=" + batchSize + " seed=" + seed + " optimizer="
                 + config.optimizer() + " lr=" + config.learningRate() + " reg=" + config.regularization() + " loss=" + loss
-                + " earlyStopping=" + config.earlyStopping();
+                + " earlyStopping=" + config.earlyStopping() + " augmentation=" + config.augmentation();
             Checkpoints checkpoints = checkpointDir == null ? null
                 : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint);
             TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), seed);
             RunState run = RunState.start();
             float[] best = null;
+            if (!resume && checkpoints != null && checkpoints.any()) {
+                throw new IllegalArgumentException(checkpointDir + " already holds checkpoints; pass --resume to continue"
+                    + " that run, or use an empty --checkpoint-dir");
+            }
             if (resume) {
                 Optional<Checkpoints.Loaded> loaded = checkpoints.latest(net.paramCount(),
                     config.optimizer().stateSize(net.paramCount()));
@@ -301,6 +316,17 @@ public final class TrainJob implements Callable<Integer> {
             .repartition(parts, col(DatasetSchema.ID)).sortWithinPartitions(DatasetSchema.ID);
         return Blocks.of(df, DatasetSchema.LABEL, DatasetSchema.FEATURES, DatasetSchema.ID, net.inputSize(),
             meta.numClasses());
+    }
+
+    /** Each channel's value of a black (raw 0) pixel after the dataset's normalization. */
+    static float[] blackPixel(DatasetMetadata meta) {
+        float[] black = new float[meta.channels()];
+        for (int c = 0; c < black.length; c++) {
+            if (meta.normalization().standardized()) {
+                black[c] = (float) ((0 - meta.normalization().mean()[c]) / meta.normalization().std()[c]);
+            }
+        }
+        return black;
     }
 
     private static NetworkSpec readSpec(HadoopFiles files, String path) throws IOException {

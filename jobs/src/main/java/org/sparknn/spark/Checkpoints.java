@@ -118,6 +118,11 @@ public final class Checkpoints {
         }
     }
 
+    /** Whether the directory holds any checkpoint. */
+    public boolean any() throws IOException {
+        return !list().isEmpty();
+    }
+
     /** The newest checkpoint, checked against this run's fingerprint. */
     public Optional<Loaded> latest(int paramCount, int optimizerStateSize) throws IOException {
         List<Path> all = list();

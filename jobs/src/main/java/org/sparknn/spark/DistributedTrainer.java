@@ -9,6 +9,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.model.Network;
+import org.sparknn.nn.train.Augmentation;
 import org.sparknn.nn.train.Seeds;
 import org.sparknn.nn.train.TrainState;
 
@@ -172,9 +173,11 @@ public final class DistributedTrainer {
             String lossName = config.loss();
             int partitions = blocks.getNumPartitions();
             int capacity = Math.min(config.batchSize(), CHUNK);
+            Augmentation augmentation = config.augmentation();
             GradientSum sum = blocks.treeAggregate(null,
                 (GradientSum acc, Block b) -> GradientSum.merge(acc,
-                    partitionGradient(b, bc.value(), spec, lossName, seed, epoch, step, steps, partitions, capacity)),
+                    partitionGradient(b, bc.value(), spec, lossName, seed, epoch, step, steps, partitions, capacity,
+                        augmentation)),
                 GradientSum::merge, config.aggregationDepth());
             return sum.total();
         } finally {
@@ -184,7 +187,7 @@ public final class DistributedTrainer {
 
     /** One partition's share of a step: forward and backward over its rows, chunk by chunk. */
     static GradientSum partitionGradient(Block b, float[] params, String spec, String lossName, long seed, int epoch,
-                                         int step, int steps, int partitions, int capacity) {
+                                         int step, int steps, int partitions, int capacity, Augmentation augmentation) {
         int[] slice = b.slice(step, steps);
         int count = slice[1] - slice[0];
         if (count == 0) {
@@ -206,6 +209,10 @@ public final class DistributedTrainer {
                 int row = order[from + i];
                 System.arraycopy(b.x, row * len, input, i * len, len);
                 labels[i] = b.y[row];
+                if (augmentation.active()) {
+                    augmentation.apply(input, i * len, net.inputShape(), Seeds.mix(seed, epoch, step,
+                        ((long) b.partition << 32) | row), Worker.scratch(len));
+                }
             }
             lossSum += net.forwardBackward(params, grad, ws, labels, 0, m, loss,
                 Seeds.mix(seed, epoch, step, ((long) b.partition << 32) | chunk));

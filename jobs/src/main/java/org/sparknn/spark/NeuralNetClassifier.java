@@ -250,7 +250,7 @@ public final class NeuralNetClassifier
             default -> throw new IllegalArgumentException("lrSchedule must be constant or cosine, got '" + schedule + "'");
         };
         return new TrainConfig(value(epochs), value(batchSize), value(seed), o, rate, new Regularization(value(l1), value(l2)),
-            value(loss), value(aggregationDepth), null, 0);
+            value(loss), value(aggregationDepth), null, 0, null);
     }
 
     @Override

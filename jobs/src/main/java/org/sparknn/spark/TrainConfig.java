@@ -5,6 +5,7 @@ import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
 import org.sparknn.nn.optim.Regularization;
+import org.sparknn.nn.train.Augmentation;
 
 /**
  * How to train: validated once here for every entry point (TrainJob, the Spark ML estimator).
@@ -19,10 +20,12 @@ import org.sparknn.nn.optim.Regularization;
  * @param aggregationDepth treeAggregate depth
  * @param earlyStopping    early stopping, or null
  * @param logEverySteps    progress line interval in steps (0: epoch ends only)
+ * @param augmentation     random shifts and rotations of training images (inside the partitions)
  */
 public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimizer, LearningRate learningRate,
                           Regularization regularization, String loss, int aggregationDepth,
-                          EarlyStopping earlyStopping, int logEverySteps) implements Serializable {
+                          EarlyStopping earlyStopping, int logEverySteps, Augmentation augmentation)
+    implements Serializable {
 
     /**
      * @param monitor     val_loss or val_accuracy
@@ -61,6 +64,9 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
             throw new IllegalArgumentException("--log-every must be >= 0, got " + logEverySteps);
         }
         Loss.parse(loss);
+        if (augmentation == null) {
+            augmentation = Augmentation.NONE;
+        }
     }
 
     public Loss lossFunction() {

@@ -17,6 +17,7 @@ final class Worker {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final Map<String, Network> NETWORKS = new ConcurrentHashMap<>();
     private static final ThreadLocal<Map<String, Network.Workspace>> WORKSPACES = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<int[]> LABELS = ThreadLocal.withInitial(() -> new int[0]);
 
     private Worker() {
@@ -39,6 +40,15 @@ final class Worker {
             mine.put(specJson, ws);
         }
         return ws;
+    }
+
+    static float[] scratch(int size) {
+        float[] s = SCRATCH.get();
+        if (s.length < size) {
+            s = new float[size];
+            SCRATCH.set(s);
+        }
+        return s;
     }
 
     static int[] labels(int capacity) {

@@ -111,7 +111,8 @@ class DistributedTrainingTest {
         TrainConfig config = new TrainConfig(2, 50, 5, Adam.defaults(),
             new org.sparknn.nn.optim.LearningRate(0.002, org.sparknn.nn.optim.LearningRate.Schedule.cosine, 1, 1, 0.0001, 0.5),
             new Regularization(0, 1e-4), "cross_entropy", 2,
-            new TrainConfig.EarlyStopping("val_loss", 5, 0, true), 0);
+            new TrainConfig.EarlyStopping("val_loss", 5, 0, true), 0,
+            new org.sparknn.nn.train.Augmentation(2, 10, new float[] {0f}));
         JavaRDD<Block> train = blocks(400, 3);
         JavaRDD<Block> validation = Blocks.of(TrainingFixtures.frame(500, 2).filter("id >= 'r00400'"), "label", "features",
             "id", 784, 10).persist(StorageLevel.MEMORY_ONLY());

@@ -47,7 +47,7 @@ final class TrainingFixtures {
 
     static TrainConfig config(int epochs, int batch, long seed, int depth) {
         return new TrainConfig(epochs, batch, seed, Adam.defaults(), LearningRate.constant(0.001), Regularization.NONE,
-            "cross_entropy", depth, null, 0);
+            "cross_entropy", depth, null, 0, null);
     }
 
     static Loss loss() {
