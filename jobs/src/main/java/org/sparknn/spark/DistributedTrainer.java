@@ -164,6 +164,14 @@ public final class DistributedTrainer {
         return new Result(state, r);
     }
 
+    /**
+     * The summed gradient of global step {@code step} of {@code epoch} (for benchmarks and
+     * tools; the training loop uses the full partial sums).
+     */
+    public float[] stepGradient(JavaRDD<Block> blocks, float[] params, int epoch, int step, int steps) {
+        return gradient(blocks, params, epoch, step, steps).grad;
+    }
+
     /** The summed gradient, loss, correct count and example count of one global step. */
     GradientSum.Node gradient(JavaRDD<Block> blocks, float[] params, int epoch, int step, int steps) {
         Broadcast<float[]> bc = sc.broadcast(params.clone());

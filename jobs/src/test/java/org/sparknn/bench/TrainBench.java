@@ -1,0 +1,149 @@
+package org.sparknn.bench;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.Arrays;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.nn.layer.Shape;
+import org.sparknn.nn.linalg.Blas;
+import org.sparknn.nn.model.Network;
+import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.optim.Adam;
+import org.sparknn.nn.optim.LearningRate;
+import org.sparknn.nn.optim.Regularization;
+import org.sparknn.nn.train.TrainState;
+import org.sparknn.spark.Block;
+import org.sparknn.spark.Blocks;
+import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.spark.EpochMetrics;
+import org.sparknn.spark.RunState;
+import org.sparknn.spark.TrainConfig;
+
+/**
+ * In one run on the same data: MLlib's MultilayerPerceptronClassifier ([784, 128, 10], L-BFGS, 100
+ * iterations) against spark-nn's mlp preset trained until 97.5% test accuracy; then the median
+ * step time of mlp and cnn split into Spark overhead and compute. Run by bench/train-vs-mllib.
+ */
+public final class TrainBench {
+    public static void main(String[] args) throws Exception {
+        String dataset = args[0];
+        SparkSession spark = SparkSession.builder().appName("spark-nn train bench").getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        System.out.printf("master %s, BLAS %s, Spark %s%n", spark.sparkContext().master(), Blas.get().describe(), spark.version());
+        int parts = spark.sparkContext().defaultParallelism();
+        Dataset<Row> train = DatasetSchema.readSplit(spark, dataset, "train").repartition(parts, col("id")).sortWithinPartitions("id");
+        Dataset<Row> test = DatasetSchema.readSplit(spark, dataset, "test");
+
+        // --- MLlib ---
+        Dataset<Row> mlTrain = train.select(col("label").cast("double").as("label"),
+            org.apache.spark.ml.functions.array_to_vector(col("features")).as("features")).cache();
+        Dataset<Row> mlTest = test.select(col("label").cast("double").as("label"),
+            org.apache.spark.ml.functions.array_to_vector(col("features")).as("features")).cache();
+        mlTrain.count();
+        mlTest.count();
+        long t0 = System.nanoTime();
+        MultilayerPerceptronClassificationModel mlp = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 128, 10})
+            .setSolver("l-bfgs").setMaxIter(100).setBlockSize(128).setSeed(1).fit(mlTrain);
+        double mllibSeconds = (System.nanoTime() - t0) / 1e9;
+        double mllibAccuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(mlp.transform(mlTest));
+        System.out.printf("MLlib MultilayerPerceptronClassifier [784,128,10] l-bfgs 100 iterations: fit %.1f s, test accuracy %.4f%n",
+            mllibSeconds, mllibAccuracy);
+        mlTrain.unpersist();
+        mlTest.unpersist();
+
+        // --- spark-nn mlp to 97.5% ---
+        Network net = Network.build(NetworkSpec.preset("mlp", new Shape(1, 28, 28), 10));
+        TrainConfig config = new TrainConfig(5, 128, 42, Adam.defaults(),
+            new LearningRate(0.003, LearningRate.Schedule.cosine, 1, 1, 0, 0), Regularization.NONE, "cross_entropy", 2, null, 0, null);
+        long s0 = System.nanoTime();
+        JavaRDD<Block> blocks = Blocks.of(train, "label", "features", "id", 784, 10).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Block> testBlocks = Blocks.of(test, "label", "features", "id", 784, 10).persist(StorageLevel.MEMORY_AND_DISK());
+        testBlocks.count();
+        double testPackSeconds = (System.nanoTime() - s0) / 1e9;
+        DistributedTrainer trainer = new DistributedTrainer(spark, net, config);
+        TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), 42);
+        double[] reached = {Double.NaN, Double.NaN};
+        double[] evalSeconds = {testPackSeconds};
+        long start = System.nanoTime();
+        class Reached extends RuntimeException {
+        }
+        try {
+            trainer.fit(blocks, null, state, RunState.start(), null, null, new DistributedTrainer.Listener() {
+                @Override
+                public void epoch(EpochMetrics m) {
+                    long e0 = System.nanoTime();
+                    double acc = trainer.evaluate(testBlocks, state.params()).accuracy();
+                    evalSeconds[0] += (System.nanoTime() - e0) / 1e9;
+                    double elapsed = (System.nanoTime() - start) / 1e9 + testPackSeconds - evalSeconds[0];
+                    System.out.printf("spark-nn mlp epoch %d: test accuracy %.4f after %.1f s of training%n", m.epoch(), acc, elapsed);
+                    if (acc >= 0.975) {
+                        reached[0] = elapsed;
+                        reached[1] = acc;
+                        throw new Reached();
+                    }
+                }
+            });
+        } catch (Reached done) {
+            // target reached
+        }
+        if (Double.isNaN(reached[0])) {
+            System.out.println("spark-nn mlp did not reach 97.5% in 5 epochs");
+        } else {
+            System.out.printf("%nspark-nn mlp: 97.5%% reached in %.1f s (accuracy %.4f); MLlib: %.1f s (accuracy %.4f)%n",
+                reached[0], reached[1], mllibSeconds, mllibAccuracy);
+            System.out.printf("time ratio spark-nn / MLlib: %.3f (target <= 0.2)%n", reached[0] / mllibSeconds);
+        }
+
+        // --- step split ---
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        for (String preset : new String[] {"mlp", "cnn"}) {
+            Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
+            DistributedTrainer t = new DistributedTrainer(spark, n, config);
+            TrainState s = TrainState.initial(n, config.optimizer(), config.regularization(), 1);
+            int steps = 469;
+            double[] full = new double[60];
+            double[] overhead = new double[60];
+            for (int i = 0; i < 60 + 10; i++) {
+                long a = System.nanoTime();
+                s.applyGradientSum(t.stepGradient(blocks, s.params(), 0, i, steps), 128, 0.001);
+                long b = System.nanoTime();
+                float[] p = s.params();
+                Broadcast<float[]> bc = sc.broadcast(p.clone());
+                blocks.treeAggregate(null, (float[] acc, Block blk) -> {
+                    float[] w = bc.value();
+                    float[] g = new float[w.length];
+                    g[0] = w[0];
+                    return acc == null ? g : acc;
+                }, (float[] x, float[] y) -> x == null ? y : x, 2);
+                bc.destroy();
+                long c = System.nanoTime();
+                if (i >= 10) {
+                    full[i - 10] = (b - a) / 1e6;
+                    overhead[i - 10] = (c - b) / 1e6;
+                }
+            }
+            double stepMs = median(full);
+            double overMs = median(overhead);
+            System.out.printf("%s (%d params): median step %.1f ms = Spark overhead %.1f ms + compute %.1f ms; epoch of %d steps ~ %.1f s%n",
+                preset, n.paramCount(), stepMs, overMs, stepMs - overMs, steps, steps * stepMs / 1000);
+        }
+        spark.stop();
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+}
