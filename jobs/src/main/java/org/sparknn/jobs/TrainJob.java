@@ -308,14 +308,15 @@ public final class TrainJob implements Callable<Integer> {
     }
 
     /**
-     * A split as blocks: hash-partitioned by row id and sorted within partitions, so every run
-     * sees the same rows in the same order in each partition.
+     * A split as blocks, the same rows in the same order in each partition in every run: Parquet
+     * files are split and read in a fixed order, so with at least {@code parts} input partitions
+     * they are merged without a shuffle; with fewer, rows are hash-partitioned by id and sorted.
      */
     private JavaRDD<Block> blocks(SparkSession spark, String split, int parts, Network net, DatasetMetadata meta) {
-        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split)
-            .repartition(parts, col(DatasetSchema.ID)).sortWithinPartitions(DatasetSchema.ID);
-        return Blocks.of(df, DatasetSchema.LABEL, DatasetSchema.FEATURES, DatasetSchema.ID, net.inputSize(),
-            meta.numClasses());
+        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split);
+        df = df.rdd().getNumPartitions() >= parts ? df.coalesce(parts)
+            : df.repartition(parts, col(DatasetSchema.ID)).sortWithinPartitions(DatasetSchema.ID);
+        return Blocks.ofDataset(df, net.inputSize(), meta.numClasses());
     }
 
     /** Each channel's value of a black (raw 0) pixel after the dataset's normalization. */

@@ -1,6 +1,5 @@
 package org.sparknn.spark;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -13,10 +12,84 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
+import org.sparknn.dataprep.DatasetSchema;
 
 /** Converts a labeled DataFrame into one {@link Block} per partition, checking every row. */
 public final class Blocks {
     private Blocks() {
+    }
+
+    /**
+     * Blocks of a dataset split in the contract's schema (id string, label int, features
+     * array&lt;float&gt;), decoded through a bean encoder that copies features as primitive arrays.
+     */
+    public static JavaRDD<Block> ofDataset(Dataset<Row> df, int length, int classes) {
+        org.apache.spark.sql.Dataset<LabeledImage> typed = df.select(
+                org.apache.spark.sql.functions.col(DatasetSchema.ID),
+                org.apache.spark.sql.functions.col(DatasetSchema.LABEL),
+                org.apache.spark.sql.functions.col(DatasetSchema.FEATURES))
+            .as(org.apache.spark.sql.Encoders.bean(LabeledImage.class));
+        return typed.javaRDD().mapPartitionsWithIndex((Integer partition, Iterator<LabeledImage> rows) -> {
+            Packer packer = new Packer(length);
+            while (rows.hasNext()) {
+                LabeledImage r = rows.next();
+                String where = "row '" + r.getId() + "'";
+                float[] f = r.getFeatures();
+                if (f == null) {
+                    throw new IllegalArgumentException(where + ": features are null");
+                }
+                if (f.length != length) {
+                    throw new IllegalArgumentException(where + ": features have " + f.length
+                        + " values, the network expects " + length);
+                }
+                packer.add(checkLabel(r.getLabel(), classes, where), f, 0);
+            }
+            return List.of(packer.block(partition)).iterator();
+        }, true);
+    }
+
+    static int checkLabel(double label, int classes, String where) {
+        if (label < 0 || label >= classes || label != Math.rint(label)) {
+            throw new IllegalArgumentException(where + ": label " + label + " is not a class index in 0.." + (classes - 1));
+        }
+        return (int) label;
+    }
+
+    /** Growing buffers for one partition's rows. */
+    static final class Packer {
+        private final int length;
+        private float[] x;
+        private int[] y;
+        private int n;
+
+        Packer(int length) {
+            this.length = length;
+            this.x = new float[Math.max(1, length) * 256];
+            this.y = new int[256];
+        }
+
+        /** Makes room for one more row and returns its offset in {@link #x()}. */
+        int next(int label) {
+            if (n == y.length) {
+                y = Arrays.copyOf(y, n * 2);
+                x = Arrays.copyOf(x, n * 2 * length);
+            }
+            y[n] = label;
+            return n++ * length;
+        }
+
+        void add(int label, float[] features, int off) {
+            int at = next(label); // first: it may replace x
+            System.arraycopy(features, off, x, at, length);
+        }
+
+        float[] x() {
+            return x;
+        }
+
+        Block block(int partition) {
+            return new Block(partition, n, length, Arrays.copyOf(x, n * length), Arrays.copyOf(y, n));
+        }
     }
 
     /**
@@ -45,34 +118,22 @@ public final class Blocks {
         boolean withId = idCol != null && names.contains(idCol);
         Dataset<Row> selected = withId ? df.select(labelCol, featuresCol, idCol) : df.select(labelCol, featuresCol);
         return selected.javaRDD().mapPartitionsWithIndex((Integer partition, Iterator<Row> rows) -> {
-            float[] x = new float[Math.max(1, length) * 256];
-            int[] y = new int[256];
-            int n = 0;
+            Packer packer = new Packer(length);
+            int i = 0;
             while (rows.hasNext()) {
                 Row r = rows.next();
-                String where = withId ? "row '" + r.get(2) + "'" : "row " + n + " of partition " + partition;
-                if (n == y.length) {
-                    y = Arrays.copyOf(y, n * 2);
-                    x = Arrays.copyOf(x, n * 2 * length);
-                }
+                String where = withId ? "row '" + r.get(2) + "'" : "row " + i + " of partition " + partition;
                 if (r.isNullAt(0)) {
                     throw new IllegalArgumentException(where + ": label is null");
                 }
-                double label = ((Number) r.get(0)).doubleValue();
-                if (label < 0 || label >= classes || label != Math.rint(label)) {
-                    throw new IllegalArgumentException(where + ": label " + label + " is not a class index in 0.."
-                        + (classes - 1));
-                }
-                y[n] = (int) label;
                 if (r.isNullAt(1)) {
                     throw new IllegalArgumentException(where + ": features are null");
                 }
-                copyFeatures(r.get(1), x, n * length, length, where);
-                n++;
+                int off = packer.next(checkLabel(((Number) r.get(0)).doubleValue(), classes, where));
+                copyFeatures(r.get(1), packer.x(), off, length, where);
+                i++;
             }
-            List<Block> out = new ArrayList<>(1);
-            out.add(new Block(partition, n, length, Arrays.copyOf(x, n * length), Arrays.copyOf(y, n)));
-            return out.iterator();
+            return List.of(packer.block(partition)).iterator();
         }, true);
     }
 

@@ -64,6 +64,20 @@ class TrainJobTest {
     }
 
     @Test
+    void sameRunTwiceWritesTheSameWeights() throws IOException {
+        // one partition: the Parquet input is used as read, without a shuffle (the other path,
+        // hash partitioning by id, runs in trainsEvaluatesAndWritesTheModelDirectory)
+        byte[][] weights = new byte[2][];
+        for (int run = 0; run < 2; run++) {
+            String out = dir.resolve("same-" + run).toString();
+            job("--dataset", dataset, "--output", out, "--model", "mlp2", "--epochs", "1", "--partitions", "1",
+                "--log-every", "0").run(TestSpark.session());
+            weights[run] = Files.readAllBytes(Path.of(out, "weights.bin"));
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(weights[0], weights[1]);
+    }
+
+    @Test
     void badOptionsAreClearErrors() {
         String out = dir.resolve("never").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
