@@ -24,11 +24,9 @@ import org.sparknn.nn.model.ModelDirectory;
 import org.sparknn.nn.model.ModelSpec;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.model.NetworkSpec;
-import org.sparknn.nn.optim.Adam;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
 import org.sparknn.nn.optim.Regularization;
-import org.sparknn.nn.optim.Sgd;
 import org.sparknn.nn.train.TrainState;
 import org.sparknn.spark.Block;
 import org.sparknn.spark.Blocks;
@@ -145,12 +143,7 @@ public final class TrainJob implements Callable<Integer> {
 
     /** The configuration; {@code fill} is each channel's normalized black, for augmentation. */
     TrainConfig config(float[] fill) {
-        Optimizer opt = switch (optimizer) {
-            case "adam" -> new Adam(beta1, beta2, epsilon, 0);
-            case "adamw" -> new Adam(beta1, beta2, epsilon, weightDecay);
-            case "sgd" -> new Sgd(momentum, nesterov);
-            default -> throw new IllegalArgumentException("--optimizer must be adam, adamw or sgd, got '" + optimizer + "'");
-        };
+        Optimizer opt = TrainConfig.optimizer(optimizer, beta1, beta2, epsilon, weightDecay, momentum, nesterov);
         TrainConfig.EarlyStopping es = monitor == null ? null
             : new TrainConfig.EarlyStopping(monitor, patience, minDelta, !noRestoreBest);
         return new TrainConfig(epochs, batchSize, seed, opt,

@@ -27,11 +27,9 @@ import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.ModelSpec;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.model.NetworkSpec;
-import org.sparknn.nn.optim.Adam;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
 import org.sparknn.nn.optim.Regularization;
-import org.sparknn.nn.optim.Sgd;
 import org.sparknn.nn.train.TrainState;
 
 /**
@@ -59,6 +57,16 @@ public final class NeuralNetClassifier
     private final LongParam seed;
     private final IntParam numPartitions;
     private final IntParam aggregationDepth;
+    private final Param<String> validationIndicatorCol;
+    private final Param<String> earlyStoppingMonitor;
+    private final IntParam patience;
+    private final DoubleParam minDelta;
+    private final org.apache.spark.ml.param.BooleanParam restoreBest;
+    private final org.apache.spark.ml.param.BooleanParam nesterov;
+    private final DoubleParam lrMin;
+    private final DoubleParam warmupEpochs;
+    private final IntParam augmentShift;
+    private final DoubleParam augmentRotation;
 
     public NeuralNetClassifier() {
         this(Identifiable$.MODULE$.randomUID("nnc"));
@@ -87,6 +95,31 @@ public final class NeuralNetClassifier
         numPartitions = new IntParam(this, "numPartitions", "partitions to train on (0: as the input is)",
             ParamValidators.gtEq(0));
         aggregationDepth = new IntParam(this, "aggregationDepth", "treeAggregate depth", ParamValidators.gtEq(1));
+        validationIndicatorCol = new Param<>(this, "validationIndicatorCol",
+            "boolean column marking validation rows (validated every epoch, not trained on); empty for none");
+        earlyStoppingMonitor = new Param<>(this, "earlyStoppingMonitor",
+            "val_loss or val_accuracy to stop early on; empty for no early stopping");
+        patience = new IntParam(this, "patience", "early stopping: epochs without improvement", ParamValidators.gtEq(0));
+        minDelta = new DoubleParam(this, "minDelta", "early stopping: smallest improvement", ParamValidators.gtEq(0));
+        restoreBest = new org.apache.spark.ml.param.BooleanParam(this, "restoreBest",
+            "early stopping: end with the best epoch's weights");
+        nesterov = new org.apache.spark.ml.param.BooleanParam(this, "nesterov", "SGD with Nesterov momentum");
+        lrMin = new DoubleParam(this, "lrMin", "cosine schedule: final learning rate", ParamValidators.gtEq(0));
+        warmupEpochs = new DoubleParam(this, "warmupEpochs", "linear learning-rate warm-up in epochs",
+            ParamValidators.gtEq(0));
+        augmentShift = new IntParam(this, "augmentShift", "random shifts of up to N pixels", ParamValidators.gtEq(0));
+        augmentRotation = new DoubleParam(this, "augmentRotation", "random rotations of up to D degrees",
+            ParamValidators.inRange(0, 180));
+        setDefault(validationIndicatorCol, "");
+        setDefault(earlyStoppingMonitor, "");
+        setDefault(patience, 2);
+        setDefault(minDelta, 0.0);
+        setDefault(restoreBest, true);
+        setDefault(nesterov, false);
+        setDefault(lrMin, 0.0);
+        setDefault(warmupEpochs, 0.0);
+        setDefault(augmentShift, 0);
+        setDefault(augmentRotation, 0.0);
         setDefault(model, "mlp");
         setDefault(epochs, 5);
         setDefault(batchSize, 128);
@@ -168,6 +201,86 @@ public final class NeuralNetClassifier
         return aggregationDepth;
     }
 
+    public Param<String> validationIndicatorCol() {
+        return validationIndicatorCol;
+    }
+
+    public Param<String> earlyStoppingMonitor() {
+        return earlyStoppingMonitor;
+    }
+
+    public IntParam patience() {
+        return patience;
+    }
+
+    public DoubleParam minDelta() {
+        return minDelta;
+    }
+
+    public org.apache.spark.ml.param.BooleanParam restoreBest() {
+        return restoreBest;
+    }
+
+    public org.apache.spark.ml.param.BooleanParam nesterov() {
+        return nesterov;
+    }
+
+    public DoubleParam lrMin() {
+        return lrMin;
+    }
+
+    public DoubleParam warmupEpochs() {
+        return warmupEpochs;
+    }
+
+    public IntParam augmentShift() {
+        return augmentShift;
+    }
+
+    public DoubleParam augmentRotation() {
+        return augmentRotation;
+    }
+
+    public NeuralNetClassifier setValidationIndicatorCol(String v) {
+        return (NeuralNetClassifier) set(validationIndicatorCol, v);
+    }
+
+    public NeuralNetClassifier setEarlyStoppingMonitor(String v) {
+        return (NeuralNetClassifier) set(earlyStoppingMonitor, v);
+    }
+
+    public NeuralNetClassifier setPatience(int v) {
+        return (NeuralNetClassifier) set(patience, v);
+    }
+
+    public NeuralNetClassifier setMinDelta(double v) {
+        return (NeuralNetClassifier) set(minDelta, v);
+    }
+
+    public NeuralNetClassifier setRestoreBest(boolean v) {
+        return (NeuralNetClassifier) set(restoreBest, v);
+    }
+
+    public NeuralNetClassifier setNesterov(boolean v) {
+        return (NeuralNetClassifier) set(nesterov, v);
+    }
+
+    public NeuralNetClassifier setLrMin(double v) {
+        return (NeuralNetClassifier) set(lrMin, v);
+    }
+
+    public NeuralNetClassifier setWarmupEpochs(double v) {
+        return (NeuralNetClassifier) set(warmupEpochs, v);
+    }
+
+    public NeuralNetClassifier setAugmentShift(int v) {
+        return (NeuralNetClassifier) set(augmentShift, v);
+    }
+
+    public NeuralNetClassifier setAugmentRotation(double v) {
+        return (NeuralNetClassifier) set(augmentRotation, v);
+    }
+
     public NeuralNetClassifier setModel(String v) {
         return (NeuralNetClassifier) set(model, v);
     }
@@ -235,22 +348,21 @@ public final class NeuralNetClassifier
 
     /** The training configuration these params describe (validated). */
     TrainConfig trainConfig() {
-        String opt = value(optimizer);
-        Optimizer o = switch (opt) {
-            case "adam" -> Adam.defaults();
-            case "adamw" -> new Adam(0.9, 0.999, 1e-7, value(weightDecay));
-            case "sgd" -> new Sgd(value(momentum), false);
-            default -> throw new IllegalArgumentException("optimizer must be adam, adamw or sgd, got '" + opt + "'");
-        };
+        Optimizer o = TrainConfig.optimizer(value(optimizer), 0.9, 0.999, 1e-7, value(weightDecay), value(momentum),
+            value(nesterov));
         String schedule = value(lrSchedule);
         double lr = value(learningRate);
         LearningRate rate = switch (schedule) {
-            case "constant" -> LearningRate.constant(lr);
-            case "cosine" -> new LearningRate(lr, LearningRate.Schedule.cosine, 1, 1, 0, 0);
+            case "constant" -> new LearningRate(lr, LearningRate.Schedule.constant, 1, 1, 0, value(warmupEpochs));
+            case "cosine" -> new LearningRate(lr, LearningRate.Schedule.cosine, 1, 1, value(lrMin), value(warmupEpochs));
             default -> throw new IllegalArgumentException("lrSchedule must be constant or cosine, got '" + schedule + "'");
         };
-        return new TrainConfig(value(epochs), value(batchSize), value(seed), o, rate, new Regularization(value(l1), value(l2)),
-            value(loss), value(aggregationDepth), null, 0, null);
+        String monitor = value(earlyStoppingMonitor);
+        TrainConfig.EarlyStopping es = monitor.isEmpty() ? null
+            : new TrainConfig.EarlyStopping(monitor, value(patience), value(minDelta), value(restoreBest));
+        return new TrainConfig(value(epochs), value(batchSize), value(seed), o, rate,
+            new Regularization(value(l1), value(l2)), value(loss), value(aggregationDepth), es, 0,
+            new org.sparknn.nn.train.Augmentation(value(augmentShift), value(augmentRotation), null));
     }
 
     @Override
@@ -275,15 +387,26 @@ public final class NeuralNetClassifier
         ModelSpec modelSpec = ModelSpec.of(spec, classNames, Normalization.scaleOnly(1));
         Network net = modelSpec.build(Blas.get());
         Dataset<Row> df = dataset.toDF();
+        Dataset<Row> validationRows = null;
+        String indicator = value(validationIndicatorCol);
+        if (!indicator.isEmpty()) {
+            validationRows = df.filter(org.apache.spark.sql.functions.col(indicator));
+            df = df.filter(org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.col(indicator)));
+        } else if (config.earlyStopping() != null) {
+            throw new IllegalArgumentException("earlyStoppingMonitor needs validation rows: set validationIndicatorCol");
+        }
         int parts = value(numPartitions);
         if (parts > 0) {
             df = df.repartition(parts);
         }
         JavaRDD<Block> blocks = Blocks.of(df, getLabelCol(), getFeaturesCol(), null, length, classes)
             .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Block> validation = validationRows == null ? null
+            : Blocks.of(validationRows, getLabelCol(), getFeaturesCol(), null, length, classes)
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), config.seed());
-            DistributedTrainer.Result r = new DistributedTrainer(spark, net, config).fit(blocks, null, state,
+            DistributedTrainer.Result r = new DistributedTrainer(spark, net, config).fit(blocks, validation, state,
                 RunState.start(), null, null, new DistributedTrainer.Listener() { });
             NeuralNetClassificationModel fitted = new NeuralNetClassificationModel(uid, modelSpec, r.state().params(),
                 r.run().history());
@@ -292,6 +415,9 @@ public final class NeuralNetClassifier
             throw new java.io.UncheckedIOException(e);
         } finally {
             blocks.unpersist(false);
+            if (validation != null) {
+                validation.unpersist(false);
+            }
         }
     }
 

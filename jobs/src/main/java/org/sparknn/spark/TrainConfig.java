@@ -69,6 +69,20 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
         }
     }
 
+    /**
+     * The optimizer named {@code adam}, {@code adamw} or {@code sgd} with its settings; the one
+     * place that maps names to optimizers for TrainJob and the Spark ML estimator.
+     */
+    public static org.sparknn.nn.optim.Optimizer optimizer(String name, double beta1, double beta2, double epsilon,
+                                                           double weightDecay, double momentum, boolean nesterov) {
+        return switch (name) {
+            case "adam" -> new org.sparknn.nn.optim.Adam(beta1, beta2, epsilon, 0);
+            case "adamw" -> new org.sparknn.nn.optim.Adam(beta1, beta2, epsilon, weightDecay);
+            case "sgd" -> new org.sparknn.nn.optim.Sgd(momentum, nesterov);
+            default -> throw new IllegalArgumentException("optimizer must be adam, adamw or sgd, got '" + name + "'");
+        };
+    }
+
     public Loss lossFunction() {
         return Loss.parse(loss);
     }

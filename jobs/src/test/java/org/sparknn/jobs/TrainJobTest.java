@@ -82,7 +82,7 @@ class TrainJobTest {
         String out = dir.resolve("never").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> job("--dataset", dataset, "--output", out, "--optimizer", "rmsprop").run(TestSpark.session()));
-        assertEquals("--optimizer must be adam, adamw or sgd, got 'rmsprop'", e.getMessage());
+        assertEquals("optimizer must be adam, adamw or sgd, got 'rmsprop'", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
             () -> job("--dataset", dataset, "--output", out, "--model", "resnet").run(TestSpark.session()));
         assertEquals("unknown preset 'resnet', expected one of [mlp, mlp2, cnn, cnn3]", e.getMessage());

@@ -80,6 +80,20 @@ class NeuralNetClassifierTest {
     }
 
     @Test
+    void validatesEveryEpochAndStopsEarly() {
+        Dataset<Row> marked = train.withColumn("isVal", col("id").geq("r01800"));
+        NeuralNetClassificationModel model = new NeuralNetClassifier().setModel("mlp2").setEpochs(4).setBatchSize(100)
+            .setLearningRate(0.003).setValidationIndicatorCol("isVal").setEarlyStoppingMonitor("val_accuracy")
+            .setPatience(1).setMinDelta(0.5).setAugmentShift(1).fit(marked);
+        // a min delta of 0.5 accuracy cannot be met: the run stops after the first epoch without improvement
+        assertEquals(2, model.history().size());
+        assertTrue(model.history().get(0).valAccuracy() > 0.5, "validated on the marked rows");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> new NeuralNetClassifier().setEarlyStoppingMonitor("val_loss").fit(train));
+        assertEquals("earlyStoppingMonitor needs validation rows: set validationIndicatorCol", e.getMessage());
+    }
+
+    @Test
     void worksInsideAPipelineThatIsSavedAndLoaded() throws IOException {
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
             new NeuralNetClassifier().setModel("mlp2").setEpochs(1).setBatchSize(100).setProbabilityCol("p")});
