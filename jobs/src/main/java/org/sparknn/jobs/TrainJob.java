@@ -154,7 +154,8 @@ public final class TrainJob implements Callable<Integer> {
 
     /** Trains and writes the model; returns the test accuracy, or NaN without a test split. */
     public double run(SparkSession spark) throws IOException {
-        config();
+        config(); // every option is checked before any data is read
+
         if (resume && checkpointDir == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         }

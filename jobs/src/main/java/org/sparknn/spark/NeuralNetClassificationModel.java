@@ -163,7 +163,8 @@ public final class NeuralNetClassificationModel
         String specJson = spec.network().toJson();
         int length = numFeatures();
         int classes = numClasses();
-        Broadcast<float[]> bc = JavaRDDs.broadcast(df.sparkSession(), params);
+        Broadcast<float[]> bc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+            df.sparkSession().sparkContext()).broadcast(params);
         JavaRDD<Row> rows = df.javaRDD().mapPartitions((Iterator<Row> it) ->
             new BatchScorer(it, specJson, bc.value(), featuresIndex, length, classes, outputs));
         return df.sparkSession().createDataFrame(rows, outSchema);

@@ -73,28 +73,25 @@ class GradientCheckTest {
         float[] g = new float[l.paramCount()];
         float[] dx = new float[inN];
         l.backward(p, 0, g, x, y, r.clone(), dx, BATCH, s);
+        java.util.function.DoubleSupplier f = () -> objective(l, p, x, y, r, s);
+        return central(p, g, i -> false, f, l.name() + " param") + central(x, dx, onKink, f, l.name() + " input");
+    }
+
+    /** Compares {@code analytic[i]} with the central difference of {@code f} in {@code values[i]}. */
+    static int central(float[] values, float[] analytic, java.util.function.IntPredicate skip,
+                       java.util.function.DoubleSupplier f, String what) {
         int checked = 0;
-        for (int i = 0; i < p.length; i++) {
-            float old = p[i];
-            p[i] = old + EPS;
-            double plus = objective(l, p, x, y, r, s);
-            p[i] = old - EPS;
-            double minus = objective(l, p, x, y, r, s);
-            p[i] = old;
-            assertClose(g[i], (plus - minus) / (2 * EPS), l.name() + " param " + i);
-            checked++;
-        }
-        for (int i = 0; i < inN; i++) {
-            if (onKink.test(i)) {
+        for (int i = 0; i < values.length; i++) {
+            if (skip.test(i)) {
                 continue;
             }
-            float old = x[i];
-            x[i] = old + EPS;
-            double plus = objective(l, p, x, y, r, s);
-            x[i] = old - EPS;
-            double minus = objective(l, p, x, y, r, s);
-            x[i] = old;
-            assertClose(dx[i], (plus - minus) / (2 * EPS), l.name() + " input " + i);
+            float old = values[i];
+            values[i] = old + EPS;
+            double plus = f.getAsDouble();
+            values[i] = old - EPS;
+            double minus = f.getAsDouble();
+            values[i] = old;
+            assertClose(analytic[i], (plus - minus) / (2 * EPS), what + " " + i);
             checked++;
         }
         return checked;
