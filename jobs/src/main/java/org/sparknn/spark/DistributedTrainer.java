@@ -47,7 +47,13 @@ public final class DistributedTrainer {
     public record Evaluation(double loss, double accuracy, long count) {
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistributedTrainer.class);
+
     private final JavaSparkContext sc;
+    /** Driver-side time split of the current epoch, nanoseconds: broadcast, gradient job, optimizer. */
+    private long broadcastNanos;
+    private long jobNanos;
+    private long optimizerNanos;
     private final Network net;
     private final String specJson;
     private final TrainConfig config;
@@ -93,13 +99,18 @@ public final class DistributedTrainer {
             double penalty = r.epochPenalty();
             double seconds = r.epochSeconds();
             double lr = 0;
+            broadcastNanos = 0;
+            jobNanos = 0;
+            optimizerNanos = 0;
             for (int step = r.stepInEpoch(); step < steps; step++) {
                 long start = System.nanoTime();
                 long global = (long) epoch * steps + step;
                 lr = config.learningRate().at(global, steps, totalSteps);
                 sc.setJobDescription(String.format("train: epoch %d/%d, step %d/%d", epoch + 1, config.epochs(), step + 1, steps));
                 GradientSum.Node g = gradient(train, state.params(), epoch, step, steps);
+                long optStart = System.nanoTime();
                 penalty += state.applyGradientSum(g.grad, g.count, lr);
+                optimizerNanos += System.nanoTime() - optStart;
                 lossSum += g.loss;
                 correct += g.correct;
                 count += g.count;
@@ -127,6 +138,9 @@ public final class DistributedTrainer {
                 valLoss = v.loss();
                 valAccuracy = v.accuracy();
             }
+            LOG.info("epoch {}: {} steps; driver time: broadcast {} s, gradient jobs {} s, optimizer {} s",
+                epoch + 1, steps - r.stepInEpoch(), String.format("%.2f", broadcastNanos / 1e9),
+                String.format("%.2f", jobNanos / 1e9), String.format("%.2f", optimizerNanos / 1e9));
             EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / count + penalty / steps, (double) correct / count,
                 valLoss, valAccuracy, lr, seconds, count / seconds);
             List<EpochMetrics> history = new ArrayList<>(r.history());
@@ -174,7 +188,10 @@ public final class DistributedTrainer {
 
     /** The summed gradient, loss, correct count and example count of one global step. */
     GradientSum.Node gradient(JavaRDD<Block> blocks, float[] params, int epoch, int step, int steps) {
+        long start = System.nanoTime();
         Broadcast<float[]> bc = sc.broadcast(params.clone());
+        long broadcast = System.nanoTime();
+        broadcastNanos += broadcast - start;
         try {
             String spec = specJson;
             long seed = config.seed();
@@ -190,6 +207,7 @@ public final class DistributedTrainer {
             return sum.total();
         } finally {
             bc.destroy();
+            jobNanos += System.nanoTime() - broadcast;
         }
     }
 
