@@ -57,6 +57,9 @@ public final class Blocks {
 
     /** Growing buffers for one partition's rows. */
     static final class Packer {
+        /** Largest Java array the JVM reliably allocates. */
+        static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
         private final int length;
         private float[] x;
         private int[] y;
@@ -71,8 +74,13 @@ public final class Blocks {
         /** Makes room for one more row and returns its offset in {@link #x()}. */
         int next(int label) {
             if (n == y.length) {
-                y = Arrays.copyOf(y, n * 2);
-                x = Arrays.copyOf(x, n * 2 * length);
+                long grown = Math.min((long) n * 2, MAX_ARRAY / Math.max(1, length));
+                if (grown <= n) {
+                    throw new IllegalArgumentException("a partition holds more than " + n + " rows of " + length
+                        + " values, more than one block can; train on more partitions (--partitions)");
+                }
+                y = Arrays.copyOf(y, (int) grown);
+                x = Arrays.copyOf(x, (int) grown * length);
             }
             y[n] = label;
             return n++ * length;

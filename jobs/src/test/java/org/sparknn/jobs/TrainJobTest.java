@@ -78,6 +78,38 @@ class TrainJobTest {
     }
 
     @Test
+    void resumesFromItsCheckpointsAndRefusesToMixRuns() throws IOException {
+        String ckpt = dir.resolve("ckpt").toString();
+        String first = dir.resolve("ckpt-model-1").toString();
+        String[] args = {"--dataset", dataset, "--model", "mlp2", "--epochs", "2", "--partitions", "2",
+            "--checkpoint-dir", ckpt, "--checkpoint-every", "30", "--keep-checkpoints", "2", "--log-every", "0"};
+        job(concat(args, "--output", first)).run(TestSpark.session());
+        String[] kept = new java.io.File(ckpt).list((d, n) -> n.startsWith("checkpoint-"));
+        assertEquals(2, kept.length, "the last two checkpoints are kept: " + java.util.Arrays.toString(kept));
+
+        // resuming a finished run loads its last checkpoint and writes the same weights
+        String second = dir.resolve("ckpt-model-2").toString();
+        job(concat(args, "--output", second, "--resume")).run(TestSpark.session());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(Path.of(first, "weights.bin")),
+            Files.readAllBytes(Path.of(second, "weights.bin")));
+
+        IllegalArgumentException fresh = assertThrows(IllegalArgumentException.class,
+            () -> job(concat(args, "--output", dir.resolve("ckpt-model-3").toString())).run(TestSpark.session()));
+        assertTrue(fresh.getMessage().endsWith("already holds checkpoints; pass --resume to continue that run,"
+            + " or use an empty --checkpoint-dir"), fresh.getMessage());
+        String[] otherSeed = concat(args, "--output", dir.resolve("ckpt-model-4").toString(), "--resume", "--seed", "7");
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+            () -> job(otherSeed).run(TestSpark.session()));
+        assertTrue(other.getMessage().contains("belongs to another run"), other.getMessage());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void badOptionsAreClearErrors() {
         String out = dir.resolve("never").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
