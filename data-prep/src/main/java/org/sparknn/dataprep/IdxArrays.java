@@ -1,15 +1,13 @@
 package org.sparknn.dataprep;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
- * An IDX image/label pair read into plain arrays on one machine, without Spark: for the engine's
- * tests and benchmarks. Values are scaled to [0, 1]; the same checks as {@link IdxSource} apply.
+ * An IDX image/label pair (raw or gzipped) read into plain arrays on one machine, without Spark:
+ * for the engine's tests and benchmarks. Values are scaled to [0, 1]; the header checks are
+ * {@link IdxSource}'s.
  *
  * @param x      {@code count x height x width} values, row-major
  * @param labels one label per image
@@ -18,7 +16,9 @@ public record IdxArrays(float[] x, int[] labels, int count, int height, int widt
 
     /** Reads at most {@code limit} images (all when {@code limit} is negative). */
     public static IdxArrays read(Path images, Path labels, int limit) throws IOException {
-        try (InputStream img = open(images); InputStream lab = open(labels)) {
+        HadoopFiles files = new HadoopFiles(new org.apache.hadoop.conf.Configuration());
+        try (InputStream img = files.openAt(new org.apache.hadoop.fs.Path(images.toUri()), 0);
+             InputStream lab = files.openAt(new org.apache.hadoop.fs.Path(labels.toUri()), 0)) {
             IdxHeader ih = IdxHeader.read(images.toString(), img, 3);
             IdxHeader lh = IdxHeader.read(labels.toString(), lab, 1);
             if (ih.count() != lh.count()) {
@@ -42,14 +42,5 @@ public record IdxArrays(float[] x, int[] labels, int count, int height, int widt
             }
             return new IdxArrays(x, labelsOut, n, ih.dims()[1], ih.dims()[2]);
         }
-    }
-
-    private static InputStream open(Path p) throws IOException {
-        InputStream in = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
-        in.mark(2);
-        int b0 = in.read();
-        int b1 = in.read();
-        in.reset();
-        return b0 == 0x1F && b1 == 0x8B ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
     }
 }

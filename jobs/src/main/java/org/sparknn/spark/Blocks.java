@@ -161,10 +161,6 @@ public final class Blocks {
             throw new IllegalArgumentException(where + ": features have " + seq.size() + " values, the network expects "
                 + length);
         }
-        if (value instanceof scala.collection.mutable.ArraySeq.ofFloat f) {
-            System.arraycopy(f.array(), 0, x, off, length);
-            return;
-        }
         int i = 0;
         scala.collection.Iterator<?> it = seq.iterator();
         while (it.hasNext()) {

@@ -117,7 +117,7 @@ public final class DistributedTrainer {
                 seconds += (System.nanoTime() - start) / 1e9;
                 if (config.logEverySteps() > 0 && (step + 1) % config.logEverySteps() == 0 && step + 1 < steps) {
                     double ips = count / seconds;
-                    double eta = (totalSteps - global - 1) * seconds / (step + 1 - 0.0);
+                    double eta = (totalSteps - global - 1) * seconds / (step + 1);
                     listener.step(epoch + 1, step + 1, steps, lossSum / count + penalty / (step + 1), (double) correct / count,
                         ips, eta);
                 }

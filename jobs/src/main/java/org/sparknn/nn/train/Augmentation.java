@@ -49,19 +49,21 @@ public record Augmentation(int maxShift, double maxDegrees, float[] fill) implem
      * @param scratch at least {@code shape.size()} floats
      */
     public void apply(float[] x, int off, Shape shape, long seed, float[] scratch) {
-        float[] f = fill != null ? fill : new float[shape.channels()];
-        if (f.length != shape.channels()) {
-            throw new IllegalArgumentException("augmentation fill has " + f.length + " values for " + shape.channels()
+        if (fill != null && fill.length != shape.channels()) {
+            throw new IllegalArgumentException("augmentation fill has " + fill.length + " values for " + shape.channels()
                 + " channels");
         }
         SplittableRandom rng = new SplittableRandom(seed);
         int dx = maxShift == 0 ? 0 : rng.nextInt(-maxShift, maxShift + 1);
         int dy = maxShift == 0 ? 0 : rng.nextInt(-maxShift, maxShift + 1);
         double degrees = maxDegrees == 0 ? 0 : (rng.nextDouble() * 2 - 1) * maxDegrees;
-        transform(x, off, shape, f, dx, dy, degrees, scratch);
+        transform(x, off, shape, fill, dx, dy, degrees, scratch);
     }
 
-    /** Shifts by (dx, dy) pixels (right, down) and rotates by {@code degrees} counter-clockwise, in place. */
+    /**
+     * Shifts by (dx, dy) pixels (right, down) and rotates by {@code degrees} counter-clockwise, in
+     * place; {@code fill} null means 0 for every channel.
+     */
     static void transform(float[] x, int off, Shape shape, float[] fill, int dx, int dy, double degrees, float[] scratch) {
         int h = shape.height();
         int w = shape.width();
@@ -74,7 +76,7 @@ public record Augmentation(int maxShift, double maxDegrees, float[] fill) implem
         System.arraycopy(x, off, scratch, 0, shape.size());
         for (int c = 0; c < shape.channels(); c++) {
             int base = c * plane;
-            float f = fill[c];
+            float f = fill == null ? 0f : fill[c];
             for (int y = 0; y < h; y++) {
                 for (int xx = 0; xx < w; xx++) {
                     // inverse map: undo the shift, then the rotation (image y grows downwards)
