@@ -43,6 +43,11 @@ public final class AtomicOutput implements AutoCloseable {
         return new Path(staging, child);
     }
 
+    /** The staging directory itself, for writers that fill a whole directory. */
+    public Path stagingRoot() {
+        return staging;
+    }
+
     public Path target() {
         return target;
     }

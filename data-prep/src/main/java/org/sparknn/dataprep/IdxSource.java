@@ -16,7 +16,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * An IDX image file (count x rows x columns, unsigned bytes) with its IDX label file (count,
- * unsigned bytes). The driver checks both headers, both lengths and the counts before any task
+ * unsigned bytes), or without one for unlabeled images to score. The driver checks both headers, both lengths and the counts before any task
  * runs; tasks then read their own slice of rows straight from the files.
  */
 public final class IdxSource {
@@ -29,15 +29,23 @@ public final class IdxSource {
     private final IdxHeader imageHeader;
     private final int[] classCounts;
 
-    /** Opens and validates the pair; throws {@link IdxFormatException} naming the file on any mismatch. */
+    /**
+     * Opens and validates the pair; throws {@link IdxFormatException} naming the file on any mismatch.
+     *
+     * @param labelsPath the label file, or null for unlabeled images
+     */
     public IdxSource(HadoopFiles files, String imagesPath, String labelsPath) throws IOException {
         this.files = files;
         this.images = new Path(imagesPath);
-        this.labels = new Path(labelsPath);
+        this.labels = labelsPath == null ? null : new Path(labelsPath);
         try (InputStream in = files.openAt(images, 0)) {
             imageHeader = IdxHeader.read(imagesPath, in, 3);
         }
         imageHeader.checkLength(files.contentLength(images));
+        if (labelsPath == null) {
+            classCounts = new int[0];
+            return;
+        }
         IdxHeader labelHeader;
         byte[] labelBytes;
         try (InputStream in = files.openAt(labels, 0)) {
@@ -72,14 +80,15 @@ public final class IdxSource {
         return imageHeader.dims()[2];
     }
 
-    /** Largest label + 1. */
+    /** Largest label + 1 (0 without labels). */
     public int numClasses() {
         return classCounts.length;
     }
 
     /**
-     * The rows as {@link DatasetSchema#DECODED}: ids {@code <name>-<split>-<index>} (zero-padded),
-     * raw pixel values 0..255.
+     * The rows as {@link DatasetSchema#DECODED}: ids {@code <name>-<split>-<index>} (zero-padded;
+     * {@code <name>-<index>} for an empty split), raw pixel values 0..255, labels null without a
+     * label file.
      */
     public Dataset<Row> load(SparkSession spark, String name, String split) {
         int n = count();
@@ -90,7 +99,8 @@ public final class IdxSource {
         if (slices.isEmpty()) {
             return spark.createDataFrame(List.of(), DatasetSchema.DECODED);
         }
-        String idFormat = name + "-" + split + "-%0" + Math.max(1, String.valueOf(n - 1).length()) + "d";
+        String idFormat = name + "-" + (split.isEmpty() ? "" : split + "-") + "%0"
+            + Math.max(1, String.valueOf(n - 1).length()) + "d";
         HadoopFiles f = files;
         Path img = images;
         Path lab = labels;
@@ -104,13 +114,8 @@ public final class IdxSource {
             while (it.hasNext()) {
                 int[] r = it.next();
                 int count = r[1] - r[0];
-                try (DataInputStream imgIn = new DataInputStream(f.openAt(img, imageHeaderBytes + (long) r[0] * itemBytes));
-                     InputStream labIn = f.openAt(lab, 8L + r[0])) {
-                    byte[] labelBytes = labIn.readNBytes(count);
-                    if (labelBytes.length != count) {
-                        throw new IOException(lab + " changed while it was read: rows " + r[0] + ".." + r[1]
-                            + " are no longer there");
-                    }
+                try (DataInputStream imgIn = new DataInputStream(f.openAt(img, imageHeaderBytes + (long) r[0] * itemBytes))) {
+                    byte[] labelBytes = lab == null ? null : readLabels(f, lab, r[0], count);
                     byte[] pixels = new byte[itemBytes];
                     for (int i = 0; i < count; i++) {
                         imgIn.readFully(pixels);
@@ -119,7 +124,8 @@ public final class IdxSource {
                             values[p] = pixels[p] & 0xFF;
                         }
                         int index = r[0] + i;
-                        out.add(RowFactory.create(String.format(idFormat, index), labelBytes[i] & 0xFF, values,
+                        Integer label = labelBytes == null ? null : labelBytes[i] & 0xFF;
+                        out.add(RowFactory.create(String.format(idFormat, index), label, values,
                             sourceName + "#" + index, null));
                     }
                 }
@@ -127,5 +133,16 @@ public final class IdxSource {
             return out.iterator();
         });
         return spark.createDataFrame(rows, DatasetSchema.DECODED);
+    }
+
+    private static byte[] readLabels(HadoopFiles f, Path lab, int start, int count) throws IOException {
+        try (InputStream labIn = f.openAt(lab, 8L + start)) {
+            byte[] labelBytes = labIn.readNBytes(count);
+            if (labelBytes.length != count) {
+                throw new IOException(lab + " changed while it was read: rows " + start + ".." + (start + count)
+                    + " are no longer there");
+            }
+            return labelBytes;
+        }
     }
 }

@@ -81,17 +81,27 @@ public final class ImageFolderSource {
         return best == null ? null : new int[] {best[0], best[1], channels};
     }
 
-    /** Decodes the rows of {@link #readImages} into {@link DatasetSchema#DECODED}. */
+    /**
+     * Decodes the rows of {@link #readImages} into {@link DatasetSchema#DECODED}.
+     *
+     * @param classNames the classes whose folders give labels, or null to read unlabeled images
+     *                   anywhere under {@code root} (ids are then the paths relative to it)
+     */
     static Dataset<Row> decode(SparkSession spark, Dataset<Row> images, String root, String split,
                                List<String> classNames, ImageDecoder decoder) {
         String rootPath = uriPath(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), root);
-        Map<String, Integer> classIndex = indexOf(classNames);
+        Map<String, Integer> classIndex = classNames == null ? null : indexOf(classNames);
         int length = decoder.featureLength();
         JavaRDD<Row> rows = images.javaRDD().map(r -> {
             String origin = r.getString(0);
             String path = decodedPath(origin);
             String rel = path.startsWith(rootPath + "/") ? path.substring(rootPath.length() + 1) : path;
-            String id = split + "/" + rel;
+            String id = split.isEmpty() ? rel : split + "/" + rel;
+            if (classIndex == null) {
+                float[] values = new float[length];
+                String reason = decoder.decode(r.getInt(1), r.getInt(2), r.getInt(3), (byte[]) r.get(4), values);
+                return RowFactory.create(id, null, reason == null ? values : null, origin, reason);
+            }
             int slash = rel.indexOf('/');
             if (slash < 0) {
                 return RowFactory.create(id, null, null, origin, "file is not inside a class folder of " + root);

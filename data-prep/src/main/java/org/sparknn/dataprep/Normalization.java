@@ -85,6 +85,27 @@ public record Normalization(double scale, double[] mean, double[] std) implement
         }
     }
 
+    /** Undoes {@link #applyInPlace}: turns normalized values back into raw ones, in place. */
+    public void invertInPlace(float[] x, int channels) {
+        if (mean == null) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (x[i] / scale);
+            }
+            return;
+        }
+        if (channels != mean.length) {
+            throw new IllegalArgumentException("normalization has statistics for " + mean.length
+                + " channel(s) but the image has " + channels);
+        }
+        int plane = x.length / channels;
+        for (int c = 0; c < channels; c++) {
+            int end = (c + 1) * plane;
+            for (int i = c * plane; i < end; i++) {
+                x[i] = (float) ((x[i] * std[c] + mean[c]) / scale);
+            }
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Normalization n && n.scale == scale && Arrays.equals(n.mean, mean) && Arrays.equals(n.std, std);

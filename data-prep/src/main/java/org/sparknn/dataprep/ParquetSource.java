@@ -102,6 +102,18 @@ public final class ParquetSource {
             col(c + ".width").as("width"), col(c + ".nChannels").as("nChannels"), col(c + ".data").as("data"));
     }
 
+    /** The number of values in the first row's features column, or null when there is no such row. */
+    Integer firstFeatureLength() {
+        String c = columns.features();
+        if (input.schema().apply(c).dataType() instanceof VectorUDT) {
+            List<Row> first = input.select(col(c)).where(col(c).isNotNull()).limit(1).collectAsList();
+            return first.isEmpty() ? null : ((Vector) first.get(0).get(0)).size();
+        }
+        List<Row> first = input.where(col(c).isNotNull()).select(org.apache.spark.sql.functions.size(col(c))).limit(1)
+            .collectAsList();
+        return first.isEmpty() ? null : first.get(0).getInt(0);
+    }
+
     /** Distinct string labels, for class names. */
     List<String> distinctLabels() {
         List<String> out = new ArrayList<>();
@@ -146,7 +158,7 @@ public final class ParquetSource {
         boolean labeled = columns.label() != null;
         Map<String, Integer> classIndex = classNames == null ? Map.of() : ImageFolderSource.indexOf(classNames);
         String file = path;
-        String idPrefix = name + "-" + split + "-";
+        String idPrefix = name + "-" + (split.isEmpty() ? "" : split + "-");
         JavaRDD<Row> rows = selected.javaRDD().zipWithIndex().map((Tuple2<Row, Long> t) -> {
             Row r = t._1();
             String id = r.isNullAt(0) ? idPrefix + t._2() : r.getString(0);
@@ -158,6 +170,10 @@ public final class ParquetSource {
                 }
                 if (strings) {
                     label = classIndex.get(r.getString(1));
+                    if (label == null) {
+                        return RowFactory.create(id, null, null, source, "label '" + r.getString(1)
+                            + "' is not one of the classes " + classIndex.keySet().stream().sorted().toList());
+                    }
                 } else {
                     double v = ((Number) r.get(1)).doubleValue();
                     if (v < 0 || v != Math.rint(v) || v > Integer.MAX_VALUE) {

@@ -37,6 +37,18 @@ class NormalizationTest {
     }
 
     @Test
+    void invertUndoesApply() {
+        float[] raw = {2, 10, 0, 6};
+        for (Normalization n : new Normalization[] {new Normalization(0.5, new double[] {3, 2.5}, new double[] {2, 0.5}),
+            Normalization.scaleOnly(Normalization.PIXEL_SCALE)}) {
+            float[] x = raw.clone();
+            n.applyInPlace(x, 2);
+            n.invertInPlace(x, 2);
+            assertArrayEquals(raw, x, 1e-5f);
+        }
+    }
+
+    @Test
     void constantChannelCannotBeStandardized() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> new Normalization(1, new double[] {0.5}, new double[] {0}));

@@ -73,6 +73,15 @@ public final class ModelStore {
         }, dir, Blas.get());
     }
 
+    /** Indented JSON of a summary or report object (maps, lists, records). */
+    public static String json(Object value) {
+        try {
+            return Checkpoints.JSON.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     /** The git revision the application was built from, or "unknown". */
     public static String gitRevision() {
         try (InputStream in = ModelStore.class.getResourceAsStream("/spark-nn-build.txt")) {

@@ -1,0 +1,306 @@
+package org.sparknn.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.to_json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Observation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import org.sparknn.cli.SparkJob;
+import org.sparknn.dataprep.AtomicOutput;
+import org.sparknn.dataprep.DatasetMetadata;
+import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.HadoopFiles;
+import org.sparknn.dataprep.ParquetSource;
+import org.sparknn.dataprep.ProgressReporter;
+import org.sparknn.dataprep.RawImages;
+import org.sparknn.nn.layer.Shape;
+import org.sparknn.nn.model.ModelDirectory;
+import org.sparknn.spark.ImageRow;
+import org.sparknn.spark.ModelStore;
+import org.sparknn.spark.Scorer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Scores a dataset with a trained model over the cluster and writes the predictions atomically,
+ * optionally as one dated partition of a table that a nightly schedule fills.
+ */
+@Command(name = "ScoreJob", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Scores images with a model directory written by TrainJob: the weights are broadcast once and every",
+        "partition runs the network over batches of rows. Input: a spark-nn dataset (IngestImagesJob's",
+        "output), IDX files, a folder of PNG/JPEG images or a Parquet table; raw images are normalized as the",
+        "model's spec.json says. Output columns: id, label (labeled input), prediction, predicted_class,",
+        "probability, top_k (with --top-k), model, model_sha256. Rows that cannot be decoded go to",
+        "<output>/_rejects with their reason. The output appears whole or not at all; with --run-date it is",
+        "the partition run_date=<date> of the output table, and re-running a date replaces that partition.", ""})
+public final class ScoreJob implements Callable<Integer> {
+    /** Input kinds: a spark-nn dataset or raw images. */
+    enum InputFormat { dataset, idx, images, parquet }
+
+    /** Output file formats. */
+    enum OutputFormat { parquet, csv, json }
+
+    public static final String REJECTS = "_rejects";
+    public static final String SUMMARY = "_scoring.json";
+    public static final String RUN_DATE = "run_date";
+
+    @Option(names = "--model", required = true, description = "Model directory (spec.json, weights.bin).")
+    String model;
+    @Option(names = "--input", required = true,
+        description = "Dataset directory, IDX image file, image folder or Parquet path (see --format).")
+    String input;
+    @Option(names = "--format", defaultValue = "dataset",
+        description = "dataset, idx, images or parquet (default: ${DEFAULT-VALUE}).")
+    InputFormat format;
+    @Option(names = "--split", defaultValue = "test", description = "--format dataset: the split to score (default: ${DEFAULT-VALUE}).")
+    String split;
+    @Option(names = "--labels", description = "--format idx: the IDX label file, to carry labels into the output.")
+    String labels;
+    @Option(names = "--image-col", description = "--format parquet: column of image structs (Spark's image schema).")
+    String imageCol;
+    @Option(names = "--features-col", description = "--format parquet: column of raw pixel values (array or vector).")
+    String featuresCol;
+    @Option(names = "--label-col", description = "--format parquet: label column to carry into the output.")
+    String labelCol;
+    @Option(names = "--id-col", description = "--format parquet: id column (default: generated ids).")
+    String idCol;
+    @Option(names = "--resize", description = "Resize images of another size to the model's (default: reject them).")
+    boolean resize;
+    @Option(names = "--output", required = true, description = "Output directory (the table's root with --run-date).")
+    String output;
+    @Option(names = "--output-format", defaultValue = "parquet", description = "parquet, csv or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat outputFormat;
+    @Option(names = "--run-date", description = "Write the partition run_date=<YYYY-MM-DD> of --output, replacing a previous run of that date.")
+    String runDate;
+    @Option(names = "--overwrite", description = "Without --run-date: replace an existing output directory.")
+    boolean overwrite;
+    @Option(names = "--top-k", defaultValue = "0", description = "Also write the K most probable classes (default: ${DEFAULT-VALUE}).")
+    int topK;
+    @Option(names = "--partitions", description = "Spread the input over at least N partitions (default: as read).")
+    Integer partitions;
+
+    /** What a run did. */
+    public record Summary(String output, long rows, long rejected, double seconds, String modelSha256) {
+        public double rowsPerSecond() {
+            return rows / Math.max(seconds, 1e-9);
+        }
+    }
+
+    public static void main(String[] args) {
+        SparkJob.main(new ScoreJob(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        SparkSession spark = SparkJob.session("spark-nn score");
+        try {
+            run(spark, System.out);
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    void validate() {
+        if (runDate != null) {
+            try {
+                LocalDate.parse(runDate);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("--run-date must be a date as YYYY-MM-DD, got '" + runDate + "'");
+            }
+            if (overwrite) {
+                throw new IllegalArgumentException("--overwrite does not apply with --run-date (a date's partition is always replaced)");
+            }
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("--top-k must be 0 or more, got " + topK);
+        }
+        if (partitions != null && partitions < 1) {
+            throw new IllegalArgumentException("--partitions must be positive, got " + partitions);
+        }
+        boolean parquet = format == InputFormat.parquet;
+        if (!parquet && (imageCol != null || featuresCol != null || labelCol != null || idCol != null)) {
+            throw new IllegalArgumentException("--image-col, --features-col, --label-col and --id-col apply to --format parquet only");
+        }
+        if (parquet && (imageCol == null) == (featuresCol == null)) {
+            throw new IllegalArgumentException("--format parquet needs exactly one of --image-col and --features-col");
+        }
+        if (labels != null && format != InputFormat.idx) {
+            throw new IllegalArgumentException("--labels applies to --format idx only");
+        }
+    }
+
+    /** Where this run's output goes: the output directory, or its run-date partition. */
+    String target() {
+        return runDate == null ? output : new Path(output, RUN_DATE + "=" + runDate).toString();
+    }
+
+    public Summary run(SparkSession spark, PrintStream out) throws IOException {
+        validate();
+        long start = System.nanoTime();
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        ModelDirectory m = ModelStore.read(files, model);
+        String sha = sha256(files, new Path(model, ModelDirectory.WEIGHTS));
+        Shape shape = m.spec().network().input();
+        int classes = m.spec().classNames().size();
+        if (topK > classes) {
+            throw new IllegalArgumentException("--top-k " + topK + " is more than the model's " + classes + " classes");
+        }
+        out.printf("scoring %s with %s (%d classes, input %s, weights sha256 %s)%n", input, model, classes,
+            RawImages.shape(shape.channels(), shape.height(), shape.width()), sha.substring(0, 12));
+
+        // Everything about the input is checked before the output directory is touched.
+        Dataset<Row> decoded = null;
+        Dataset<ImageRow> rows;
+        boolean labeled;
+        Scorer.InputTransform transform;
+        if (format == InputFormat.dataset) {
+            DatasetMetadata meta = DatasetSchema.readMetadata(spark, input);
+            Shape dataShape = new Shape(meta.channels(), meta.height(), meta.width());
+            if (!dataShape.equals(shape)) {
+                throw new IllegalArgumentException(input + " holds " + RawImages.shape(meta.channels(), meta.height(),
+                    meta.width()) + " images but the model expects " + RawImages.shape(shape.channels(), shape.height(),
+                    shape.width()));
+            }
+            Dataset<Row> df = DatasetSchema.readSplit(spark, input, split);
+            labeled = meta.labeled();
+            if (labeled && meta.numClasses() > classes) {
+                throw new IllegalArgumentException(input + " has " + meta.numClasses() + " classes but the model only "
+                    + classes);
+            }
+            transform = Scorer.InputTransform.between(meta.normalization(), m.spec().normalization());
+            rows = (labeled ? df.select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES))
+                : df.select(col(DatasetSchema.ID), lit(null).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL),
+                    col(DatasetSchema.FEATURES))).as(Encoders.bean(ImageRow.class));
+        } else {
+            ParquetSource.Columns columns = format == InputFormat.parquet
+                ? new ParquetSource.Columns(imageCol, featuresCol, labelCol, idCol) : null;
+            RawImages.Request request = new RawImages.Request(RawImages.Format.valueOf(format.name()), input, labels,
+                columns, resize, null);
+            decoded = RawImages.decode(spark, request, shape.channels(), shape.height(), shape.width(),
+                m.spec().classNames()).persist(StorageLevel.MEMORY_AND_DISK());
+            labeled = labels != null || labelCol != null;
+            transform = Scorer.InputTransform.between(null, m.spec().normalization());
+            rows = decoded.filter(col("reason").isNull())
+                .select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES))
+                .as(Encoders.bean(ImageRow.class));
+        }
+        if (partitions != null && rows.rdd().getNumPartitions() < partitions) {
+            rows = rows.repartition(partitions);
+        }
+        Dataset<Row> scores = new Scorer(m).score(spark, rows, labeled, transform, topK)
+            .withColumn("model", lit(model))
+            .withColumn("model_sha256", lit(sha));
+
+        String target = target();
+        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "score", out, 10_000);
+             AtomicOutput staged = new AtomicOutput(files, target, overwrite || runDate != null)) {
+            progress.step("scoring into " + target);
+            // rows are counted by the writing job itself (metrics of its successful tasks)
+            Observation scored = new Observation("scored");
+            writer(scores.observe(scored, count(lit(1)).as("rows"))).save(staged.stagingRoot().toString());
+            long written = observedRows(scored);
+            long rejected = 0;
+            if (decoded != null) {
+                progress.step("writing the rejects");
+                Observation rejectedRows = new Observation("rejected");
+                decoded.filter(col("reason").isNotNull()).select(col(DatasetSchema.ID), col("source"), col("reason"))
+                    .observe(rejectedRows, count(lit(1)).as("rows"))
+                    .coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(staged.staging(REJECTS).toString());
+                rejected = observedRows(rejectedRows);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("model", model);
+            summary.put("modelSha256", sha);
+            summary.put("input", input);
+            summary.put("format", format.name());
+            if (format == InputFormat.dataset) {
+                summary.put("split", split);
+            }
+            if (runDate != null) {
+                summary.put("runDate", runDate);
+            }
+            summary.put("rows", written);
+            summary.put("rejected", rejected);
+            summary.put("seconds", seconds);
+            summary.put("gitRevision", ModelStore.gitRevision());
+            files.writeString(staged.staging(SUMMARY), ModelStore.json(summary));
+            progress.step("publishing " + target);
+            staged.publish();
+            Summary s = new Summary(target, written, rejected, seconds, sha);
+            out.printf("%nscored %d rows in %.1f s (%.0f rows/s); %d rejected%s%noutput: %s%n", written, seconds,
+                s.rowsPerSecond(), rejected, rejected > 0 ? " (see " + new Path(target, REJECTS) + ")" : "", target);
+            return s;
+        } finally {
+            if (decoded != null) {
+                decoded.unpersist();
+            }
+        }
+    }
+
+    private org.apache.spark.sql.DataFrameWriter<Row> writer(Dataset<Row> scores) {
+        return switch (outputFormat) {
+            case parquet -> scores.write().mode(SaveMode.Overwrite).format("parquet");
+            case json -> scores.write().mode(SaveMode.Overwrite).format("json");
+            case csv -> {
+                // CSV has no arrays: they are written as JSON text
+                List<Column> cols = new ArrayList<>();
+                for (String c : scores.columns()) {
+                    boolean array = scores.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.ArrayType;
+                    cols.add(array ? to_json(col(c)).as(c) : col(c));
+                }
+                yield scores.select(cols.toArray(new Column[0])).write().mode(SaveMode.Overwrite).format("csv")
+                    .option("header", true);
+            }
+        };
+    }
+
+    private static long observedRows(Observation o) {
+        try {
+            return (Long) o.getAsJava().get("rows");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the row count", e);
+        }
+    }
+
+    /** SHA-256 of a file, hex. */
+    static String sha256(HadoopFiles files, Path path) throws IOException {
+        try (InputStream in = files.fs(path).open(path)) {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package org.sparknn.spark;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.sparknn.dataprep.Normalization;
+import org.sparknn.nn.layer.Activation;
+import org.sparknn.nn.model.ModelDirectory;
+import org.sparknn.nn.model.Network;
+
+/**
+ * Batch scoring of a model over a Dataset: the parameters are broadcast once, and every partition
+ * runs the forward pass over {@link #BATCH} rows at a time (one GEMM per layer and batch).
+ *
+ * <p>Output columns: {@code id}, {@code label} (when the input is labeled), {@code prediction}
+ * (class index), {@code predicted_class} (class name), {@code probability} (array&lt;float&gt;,
+ * the softmax of the network's output) and, when asked for, {@code top_k}: the {@code k} most
+ * probable classes as structs (index, name, probability), most probable first.
+ */
+public final class Scorer {
+    public static final int BATCH = 256;
+    public static final String ID = "id";
+    public static final String LABEL = "label";
+    public static final String PREDICTION = "prediction";
+    public static final String PREDICTED_CLASS = "predicted_class";
+    public static final String PROBABILITY = "probability";
+    public static final String TOP_K = "top_k";
+
+    private static final StructType CLASS_SCORE = new StructType()
+        .add("index", DataTypes.IntegerType, false)
+        .add("name", DataTypes.StringType, false)
+        .add("probability", DataTypes.FloatType, false);
+
+    /**
+     * How each row's features become the network's input: raw values are normalized with the
+     * model's normalization; values already normalized with another normalization are first
+     * turned back into raw values.
+     *
+     * @param undo  applied inversely first, or null
+     * @param apply applied then, or null
+     */
+    public record InputTransform(Normalization undo, Normalization apply) implements java.io.Serializable {
+        public static final InputTransform NONE = new InputTransform(null, null);
+
+        /** For input normalized with {@code input} (null: raw values) scored by a model normalizing with {@code model}. */
+        public static InputTransform between(Normalization input, Normalization model) {
+            if (input == null) {
+                return new InputTransform(null, model);
+            }
+            return input.equals(model) ? NONE : new InputTransform(input, model);
+        }
+
+        void applyInPlace(float[] x, int channels) {
+            if (undo != null) {
+                undo.invertInPlace(x, channels);
+            }
+            if (apply != null) {
+                apply.applyInPlace(x, channels);
+            }
+        }
+    }
+
+    private final ModelDirectory model;
+
+    public Scorer(ModelDirectory model) {
+        this.model = model;
+    }
+
+    /** The output schema for labeled or unlabeled input and {@code topK} (0 for none). */
+    public static StructType schema(boolean labeled, int topK) {
+        StructType s = new StructType().add(ID, DataTypes.StringType, false);
+        if (labeled) {
+            s = s.add(LABEL, DataTypes.IntegerType, true);
+        }
+        s = s.add(PREDICTION, DataTypes.IntegerType, false)
+            .add(PREDICTED_CLASS, DataTypes.StringType, false)
+            .add(PROBABILITY, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        if (topK > 0) {
+            s = s.add(TOP_K, DataTypes.createArrayType(CLASS_SCORE, false), false);
+        }
+        return s;
+    }
+
+    /**
+     * Scores every row. Rows must carry {@code channels x height x width} features as the model
+     * expects them (checked per row: a row of another length fails the task, naming the row).
+     */
+    public Dataset<Row> score(SparkSession spark, Dataset<ImageRow> rows, boolean labeled, InputTransform transform,
+                              int topK) {
+        int classes = model.spec().classNames().size();
+        if (topK < 0 || topK > classes) {
+            throw new IllegalArgumentException("--top-k must be between 0 and the model's " + classes
+                + " classes, got " + topK);
+        }
+        Broadcast<float[]> params = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model.params());
+        String specJson = model.spec().network().toJson();
+        String[] names = model.spec().classNames().toArray(new String[0]);
+        int channels = model.spec().network().input().channels();
+        MapPartitionsFunction<ImageRow, Row> f = it -> new Batches(it, specJson, params.value(), names, channels,
+            labeled, transform, topK);
+        return rows.mapPartitions(f, Encoders.row(schema(labeled, topK)));
+    }
+
+    /** Forward passes over batches of a partition's rows. */
+    private static final class Batches implements Iterator<Row> {
+        private final Iterator<ImageRow> input;
+        private final Network net;
+        private final Network.Workspace ws;
+        private final float[] params;
+        private final String[] names;
+        private final int channels;
+        private final boolean labeled;
+        private final InputTransform transform;
+        private final int topK;
+        private final int length;
+        private final List<Row> ready = new ArrayList<>(BATCH);
+        private final ImageRow[] pending = new ImageRow[BATCH];
+        private int next;
+
+        Batches(Iterator<ImageRow> input, String specJson, float[] params, String[] names, int channels, boolean labeled,
+                InputTransform transform, int topK) {
+            this.input = input;
+            this.net = Worker.network(specJson);
+            this.ws = Worker.workspace(specJson, BATCH);
+            this.params = params;
+            this.names = names;
+            this.channels = channels;
+            this.labeled = labeled;
+            this.transform = transform;
+            this.topK = topK;
+            this.length = net.inputSize();
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next < ready.size()) {
+                return true;
+            }
+            ready.clear();
+            next = 0;
+            int b = 0;
+            while (b < BATCH && input.hasNext()) {
+                ImageRow r = input.next();
+                float[] x = r.getFeatures();
+                if (x == null || x.length != length) {
+                    throw new IllegalArgumentException("row '" + r.getId() + "' has " + (x == null ? "no" : x.length)
+                        + " feature values but the model expects " + length);
+                }
+                transform.applyInPlace(x, channels);
+                System.arraycopy(x, 0, ws.input(), b * length, length);
+                pending[b++] = r;
+            }
+            if (b == 0) {
+                return false;
+            }
+            float[] out = net.forward(params, ws, b);
+            float[] raw = net.rawOutput(ws);
+            int classes = names.length;
+            boolean softmaxed = net.endsWithSoftmax();
+            for (int i = 0; i < b; i++) {
+                float[] p = new float[classes];
+                if (softmaxed) {
+                    System.arraycopy(out, i * classes, p, 0, classes);
+                } else {
+                    Activation.softmax(raw, i * classes, p, 0, classes);
+                }
+                int predicted = Network.argMax(p, 0, classes);
+                Object[] values = new Object[4 + (labeled ? 1 : 0) + (topK > 0 ? 1 : 0)];
+                int k = 0;
+                values[k++] = pending[i].getId();
+                if (labeled) {
+                    values[k++] = pending[i].getLabel();
+                }
+                values[k++] = predicted;
+                values[k++] = names[predicted];
+                values[k++] = p;
+                if (topK > 0) {
+                    values[k] = topK(p);
+                }
+                ready.add(RowFactory.create(values));
+                pending[i] = null;
+            }
+            return true;
+        }
+
+        private Row[] topK(float[] p) {
+            Integer[] order = new Integer[p.length];
+            for (int c = 0; c < order.length; c++) {
+                order[c] = c;
+            }
+            // most probable first; ties by class index, so the order is deterministic
+            java.util.Arrays.sort(order, (a, c) -> p[a] != p[c] ? Float.compare(p[c], p[a]) : Integer.compare(a, c));
+            Row[] top = new Row[topK];
+            for (int j = 0; j < topK; j++) {
+                top[j] = RowFactory.create(order[j], names[order[j]], p[order[j]]);
+            }
+            return top;
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return ready.get(next++);
+        }
+    }
+}
