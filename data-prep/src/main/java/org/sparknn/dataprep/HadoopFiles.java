@@ -90,6 +90,26 @@ public final class HadoopFiles implements Serializable {
         }
     }
 
+    /**
+     * Writes {@code bytes} under a hidden temporary name next to {@code target} and renames it into
+     * place, replacing an existing file: readers see the old file or the new one, never a part.
+     */
+    public void replace(Path target, byte[] bytes) throws IOException {
+        FileSystem fs = fs(target);
+        fs.mkdirs(target.getParent());
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+        try (FSDataOutputStream out = fs.create(tmp, false)) {
+            out.write(bytes);
+        }
+        if (fs.exists(target)) {
+            fs.delete(target, false);
+        }
+        if (!fs.rename(tmp, target)) {
+            fs.delete(tmp, false);
+            throw new IOException("cannot rename " + tmp + " to " + target);
+        }
+    }
+
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.defaultWriteObject();
         conf.write(out);

@@ -6,14 +6,10 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.to_json;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +22,9 @@ import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import org.sparknn.cli.SparkJob;
 import org.sparknn.dataprep.AtomicOutput;
-import org.sparknn.dataprep.DatasetMetadata;
 import org.sparknn.dataprep.DatasetSchema;
 import org.sparknn.dataprep.HadoopFiles;
 import org.sparknn.dataprep.ParquetSource;
@@ -38,6 +32,7 @@ import org.sparknn.dataprep.ProgressReporter;
 import org.sparknn.dataprep.RawImages;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.model.ModelDirectory;
+import org.sparknn.spark.DatasetInput;
 import org.sparknn.spark.ImageRow;
 import org.sparknn.spark.ModelStore;
 import org.sparknn.spark.Scorer;
@@ -94,7 +89,8 @@ public final class ScoreJob implements Callable<Integer> {
     String output;
     @Option(names = "--output-format", defaultValue = "parquet", description = "parquet, csv or json (default: ${DEFAULT-VALUE}).")
     OutputFormat outputFormat;
-    @Option(names = "--run-date", description = "Write the partition run_date=<YYYY-MM-DD> of --output, replacing a previous run of that date.")
+    @Option(names = "--run-date", description = {"Write the partition run_date=<YYYY-MM-DD> of --output, replacing a previous run",
+        "of that date; 'today' or 'yesterday' (UTC) for schedulers that cannot fill in the date."})
     String runDate;
     @Option(names = "--overwrite", description = "Without --run-date: replace an existing output directory.")
     boolean overwrite;
@@ -128,10 +124,17 @@ public final class ScoreJob implements Callable<Integer> {
 
     void validate() {
         if (runDate != null) {
+            LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+            if (runDate.equals("today")) {
+                runDate = today.toString();
+            } else if (runDate.equals("yesterday")) {
+                runDate = today.minusDays(1).toString();
+            }
             try {
                 LocalDate.parse(runDate);
             } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("--run-date must be a date as YYYY-MM-DD, got '" + runDate + "'");
+                throw new IllegalArgumentException("--run-date must be a date as YYYY-MM-DD, 'today' or 'yesterday', got '"
+                    + runDate + "'");
             }
             if (overwrite) {
                 throw new IllegalArgumentException("--overwrite does not apply with --run-date (a date's partition is always replaced)");
@@ -165,7 +168,7 @@ public final class ScoreJob implements Callable<Integer> {
         long start = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         ModelDirectory m = ModelStore.read(files, model);
-        String sha = sha256(files, new Path(model, ModelDirectory.WEIGHTS));
+        String sha = ModelStore.weightsSha256(files, model);
         Shape shape = m.spec().network().input();
         int classes = m.spec().classNames().size();
         if (topK > classes) {
@@ -180,23 +183,10 @@ public final class ScoreJob implements Callable<Integer> {
         boolean labeled;
         Scorer.InputTransform transform;
         if (format == InputFormat.dataset) {
-            DatasetMetadata meta = DatasetSchema.readMetadata(spark, input);
-            Shape dataShape = new Shape(meta.channels(), meta.height(), meta.width());
-            if (!dataShape.equals(shape)) {
-                throw new IllegalArgumentException(input + " holds " + RawImages.shape(meta.channels(), meta.height(),
-                    meta.width()) + " images but the model expects " + RawImages.shape(shape.channels(), shape.height(),
-                    shape.width()));
-            }
-            Dataset<Row> df = DatasetSchema.readSplit(spark, input, split);
-            labeled = meta.labeled();
-            if (labeled && meta.numClasses() > classes) {
-                throw new IllegalArgumentException(input + " has " + meta.numClasses() + " classes but the model only "
-                    + classes);
-            }
-            transform = Scorer.InputTransform.between(meta.normalization(), m.spec().normalization());
-            rows = (labeled ? df.select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES))
-                : df.select(col(DatasetSchema.ID), lit(null).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL),
-                    col(DatasetSchema.FEATURES))).as(Encoders.bean(ImageRow.class));
+            DatasetInput in = DatasetInput.read(spark, input, split, m.spec());
+            rows = in.rows();
+            labeled = in.labeled();
+            transform = in.transform();
         } else {
             ParquetSource.Columns columns = format == InputFormat.parquet
                 ? new ParquetSource.Columns(imageCol, featuresCol, labelCol, idCol) : null;
@@ -287,20 +277,6 @@ public final class ScoreJob implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the row count", e);
-        }
-    }
-
-    /** SHA-256 of a file, hex. */
-    static String sha256(HadoopFiles files, Path path) throws IOException {
-        try (InputStream in = files.fs(path).open(path)) {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                d.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

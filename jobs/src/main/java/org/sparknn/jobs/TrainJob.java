@@ -28,6 +28,7 @@ import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
 import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.train.TrainState;
+import org.sparknn.report.Report;
 import org.sparknn.spark.Block;
 import org.sparknn.spark.Blocks;
 import org.sparknn.spark.Checkpoints;
@@ -287,12 +288,13 @@ public final class TrainJob implements Callable<Integer> {
             training.put("seconds", Map.of("load", loadSeconds, "train", trainSeconds));
             ModelStore.write(files, output, overwrite, new ModelDirectory(modelSpec, net, result.state().params()),
                 training, done.history());
+            Path report = new Report(files, output).render();
             train.unpersist();
             if (validation != null) {
                 validation.unpersist();
             }
-            System.out.printf("%nmodel written to %s in %.1f s of training%s%n", output, trainSeconds,
-                test == null ? "" : String.format("; test accuracy %.4f", test.accuracy()));
+            System.out.printf("%nmodel written to %s in %.1f s of training%s%nreport: %s%n", output, trainSeconds,
+                test == null ? "" : String.format("; test accuracy %.4f", test.accuracy()), report);
             return test == null ? Double.NaN : test.accuracy();
         }
     }

@@ -73,6 +73,21 @@ public final class ModelStore {
         }, dir, Blas.get());
     }
 
+    /** SHA-256 (hex) of the model directory's weights file: the model's identity in scores and evaluations. */
+    public static String weightsSha256(HadoopFiles files, String dir) throws IOException {
+        Path path = new Path(dir, ModelDirectory.WEIGHTS);
+        try (InputStream in = files.fs(path).open(path)) {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
     /** Indented JSON of a summary or report object (maps, lists, records). */
     public static String json(Object value) {
         try {

@@ -165,7 +165,7 @@ class ScoreJobTest {
         assertFalse(Files.exists(Path.of(out)), "nothing written");
         e = assertThrows(IllegalArgumentException.class, () -> score("--model", JobFixtures.model(), "--input",
             JobFixtures.dataset(), "--output", out, "--run-date", "23/11/2026"));
-        assertEquals("--run-date must be a date as YYYY-MM-DD, got '23/11/2026'", e.getMessage());
+        assertEquals("--run-date must be a date as YYYY-MM-DD, 'today' or 'yesterday', got '23/11/2026'", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> score("--model", JobFixtures.model(), "--input",
             JobFixtures.dataset(), "--output", out, "--top-k", "11"));
         assertEquals("--top-k 11 is more than the model's 10 classes", e.getMessage());

@@ -1,0 +1,50 @@
+package org.sparknn.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.sparknn.dataprep.DatasetMetadata;
+import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.RawImages;
+import org.sparknn.nn.layer.Shape;
+import org.sparknn.nn.model.ModelSpec;
+
+/**
+ * One split of a spark-nn dataset as rows for a model, checked against it: the image shape must
+ * be the model's and the dataset may not have more classes; features normalized differently from
+ * the model's training data are converted.
+ *
+ * @param rows      id, label (null when unlabeled) and features
+ * @param labeled   whether the dataset has labels
+ * @param transform what turns the stored features into the model's input
+ * @param metadata  the dataset's metadata
+ */
+public record DatasetInput(Dataset<ImageRow> rows, boolean labeled, Scorer.InputTransform transform,
+                           DatasetMetadata metadata) {
+
+    public static DatasetInput read(SparkSession spark, String dataset, String split, ModelSpec model) {
+        DatasetMetadata meta = DatasetSchema.readMetadata(spark, dataset);
+        Shape shape = model.network().input();
+        if (meta.channels() != shape.channels() || meta.height() != shape.height() || meta.width() != shape.width()) {
+            throw new IllegalArgumentException(dataset + " holds " + RawImages.shape(meta.channels(), meta.height(),
+                meta.width()) + " images but the model expects " + RawImages.shape(shape.channels(), shape.height(),
+                shape.width()));
+        }
+        int classes = model.classNames().size();
+        if (meta.labeled() && meta.numClasses() > classes) {
+            throw new IllegalArgumentException(dataset + " has " + meta.numClasses() + " classes but the model only " + classes);
+        }
+        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split);
+        Dataset<Row> selected = meta.labeled()
+            ? df.select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES))
+            : df.select(col(DatasetSchema.ID), lit(null).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL),
+                col(DatasetSchema.FEATURES));
+        return new DatasetInput(selected.as(Encoders.bean(ImageRow.class)), meta.labeled(),
+            Scorer.InputTransform.between(meta.normalization(), model.normalization()), meta);
+    }
+}
