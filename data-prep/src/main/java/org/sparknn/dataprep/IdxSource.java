@@ -36,8 +36,9 @@ public final class IdxSource {
      */
     public IdxSource(HadoopFiles files, String imagesPath, String labelsPath) throws IOException {
         this.files = files;
-        this.images = new Path(imagesPath);
-        this.labels = labelsPath == null ? null : new Path(labelsPath);
+        // qualified here: tasks run elsewhere (another working directory, another machine)
+        this.images = qualified(files, imagesPath);
+        this.labels = labelsPath == null ? null : qualified(files, labelsPath);
         try (InputStream in = files.openAt(images, 0)) {
             imageHeader = IdxHeader.read(imagesPath, in, 3);
         }
@@ -133,6 +134,11 @@ public final class IdxSource {
             return out.iterator();
         });
         return spark.createDataFrame(rows, DatasetSchema.DECODED);
+    }
+
+    private static Path qualified(HadoopFiles files, String path) throws IOException {
+        Path p = new Path(path);
+        return files.fs(p).makeQualified(p);
     }
 
     private static byte[] readLabels(HadoopFiles f, Path lab, int start, int count) throws IOException {

@@ -2,10 +2,7 @@ package org.sparknn.bench;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.util.Arrays;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
@@ -105,45 +102,9 @@ public final class TrainBench {
         }
 
         // --- step split ---
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        for (String preset : new String[] {"mlp", "cnn"}) {
-            Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
-            DistributedTrainer t = new DistributedTrainer(spark, n, config);
-            TrainState s = TrainState.initial(n, config.optimizer(), config.regularization(), 1);
-            int steps = 469;
-            double[] full = new double[60];
-            double[] overhead = new double[60];
-            for (int i = 0; i < 60 + 10; i++) {
-                long a = System.nanoTime();
-                s.applyGradientSum(t.stepGradient(blocks, s.params(), 0, i, steps), 128, 0.001);
-                long b = System.nanoTime();
-                float[] p = s.params();
-                Broadcast<float[]> bc = sc.broadcast(p.clone());
-                blocks.treeAggregate(null, (float[] acc, Block blk) -> {
-                    float[] w = bc.value();
-                    float[] g = new float[w.length];
-                    g[0] = w[0];
-                    return acc == null ? g : acc;
-                }, (float[] x, float[] y) -> x == null ? y : x, 2);
-                bc.destroy();
-                long c = System.nanoTime();
-                if (i >= 10) {
-                    full[i - 10] = (b - a) / 1e6;
-                    overhead[i - 10] = (c - b) / 1e6;
-                }
-            }
-            double stepMs = median(full);
-            double overMs = median(overhead);
-            System.out.printf("%s (%d params): median step %.1f ms = Spark overhead %.1f ms + compute %.1f ms; epoch of %d steps ~ %.1f s%n",
-                preset, n.paramCount(), stepMs, overMs, stepMs - overMs, steps, steps * stepMs / 1000);
-        }
+        StepBench.stepSplit(spark, blocks, config);
         spark.stop();
     }
 
-    static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c[c.length / 2];
-    }
 
 }

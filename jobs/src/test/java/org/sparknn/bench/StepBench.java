@@ -1,0 +1,127 @@
+package org.sparknn.bench;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.nn.layer.Shape;
+import org.sparknn.nn.linalg.Blas;
+import org.sparknn.nn.model.Network;
+import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.optim.Adam;
+import org.sparknn.nn.optim.LearningRate;
+import org.sparknn.nn.optim.Regularization;
+import org.sparknn.nn.train.TrainState;
+import org.sparknn.spark.Block;
+import org.sparknn.spark.Blocks;
+import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.spark.TrainConfig;
+
+/**
+ * The median training step of the mlp and cnn presets (global batch 128 over the training split of
+ * a dataset) on whatever master the session has, split into Spark overhead (broadcast, a job that
+ * returns a gradient-sized array per partition, destroy) and compute. Prints one machine-readable
+ * line per preset ("STEP preset step_ms overhead_ms"). Run by bench/cluster-vs-local.
+ */
+public final class StepBench {
+    public static void main(String[] args) {
+        SparkSession spark = SparkSession.builder().appName("spark-nn step bench").getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        int parts = Integer.parseInt(args[1]);
+        System.out.printf("master %s, %d partitions, driver BLAS %s%n", spark.sparkContext().master(), parts,
+            Blas.get().describe());
+        Dataset<Row> train = DatasetSchema.readSplit(spark, args[0], "train").repartition(parts, col("id"))
+            .sortWithinPartitions("id");
+        JavaRDD<Block> blocks = Blocks.of(train, "label", "features", "id", 784, 10).persist(StorageLevel.MEMORY_AND_DISK());
+        blocks.count();
+        TrainConfig config = new TrainConfig(1, 128, 42, Adam.defaults(), LearningRate.constant(0.001), Regularization.NONE,
+            "cross_entropy", 2, null, 0, null);
+        jobLatency(spark, blocks);
+        stepSplit(spark, blocks, config);
+        spark.stop();
+    }
+
+    /** Median step and overhead in ms per preset, printed and returned. */
+    static Map<String, double[]> stepSplit(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String preset : new String[] {"mlp", "cnn"}) {
+            Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
+            DistributedTrainer t = new DistributedTrainer(spark, n, config);
+            TrainState s = TrainState.initial(n, config.optimizer(), config.regularization(), 1);
+            int steps = 469;
+            double[] full = new double[60];
+            double[] overhead = new double[60];
+            for (int i = 0; i < 60 + 10; i++) {
+                long a = System.nanoTime();
+                s.applyGradientSum(t.stepGradient(blocks, s.params(), 0, i, steps), 128, 0.001);
+                long b = System.nanoTime();
+                float[] p = s.params();
+                Broadcast<float[]> bc = sc.broadcast(p.clone());
+                blocks.treeAggregate(null, (float[] acc, Block blk) -> {
+                    float[] w = bc.value();
+                    float[] g = new float[w.length];
+                    g[0] = w[0];
+                    return acc == null ? g : acc;
+                }, (float[] x, float[] y) -> x == null ? y : x, 2);
+                bc.destroy();
+                long c = System.nanoTime();
+                if (i >= 10) {
+                    full[i - 10] = (b - a) / 1e6;
+                    overhead[i - 10] = (c - b) / 1e6;
+                }
+            }
+            double stepMs = median(full);
+            double overMs = median(overhead);
+            System.out.printf("%s (%d params): median step %.1f ms = Spark overhead %.1f ms + compute %.1f ms; epoch of %d steps ~ %.1f s%n",
+                preset, n.paramCount(), stepMs, overMs, stepMs - overMs, steps, steps * stepMs / 1000);
+            System.out.printf("STEP %s %.2f %.2f%n", preset, stepMs, overMs);
+            out.put(preset, new double[] {stepMs, overMs});
+        }
+        return out;
+    }
+
+    /** Where a step's overhead goes: an empty job, a job with a broadcast, a job returning 400 KB per partition. */
+    static void jobLatency(SparkSession spark, JavaRDD<Block> blocks) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        double[] empty = new double[40];
+        double[] broadcast = new double[40];
+        double[] result = new double[40];
+        for (int i = 0; i < 50; i++) {
+            long a = System.nanoTime();
+            blocks.foreachPartition(it -> { });
+            long b = System.nanoTime();
+            Broadcast<float[]> bc = sc.broadcast(new float[100_000]);
+            blocks.foreachPartition(it -> bc.value());
+            bc.destroy();
+            long c = System.nanoTime();
+            blocks.mapPartitions(it -> java.util.List.of(new float[100_000]).iterator()).collect();
+            long d = System.nanoTime();
+            if (i >= 10) {
+                empty[i - 10] = (b - a) / 1e6;
+                broadcast[i - 10] = (c - b) / 1e6;
+                result[i - 10] = (d - c) / 1e6;
+            }
+        }
+        System.out.printf("median job latency: empty %.1f ms, with a 400 KB broadcast %.1f ms, returning 400 KB per partition %.1f ms%n",
+            median(empty), median(broadcast), median(result));
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    private StepBench() {
+    }
+}

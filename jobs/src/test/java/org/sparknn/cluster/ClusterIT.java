@@ -1,0 +1,301 @@
+package org.sparknn.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sparknn.testing.TestData;
+import org.sparknn.testing.TestSpark;
+
+/**
+ * spark-nn on a real standalone cluster: a master and two workers on 127.0.0.1 started by
+ * ops/cluster from the Maven jars, executors in JVMs of their own, every job submitted through
+ * ops/submit with the packaged application jar. Faults are real: executor and driver JVMs are
+ * killed with SIGKILL. Every process started here is stopped by PID, also when a test fails.
+ */
+class ClusterIT {
+    static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    static final Path TARGET = ROOT.resolve("jobs/target");
+    static final Path WORK = TARGET.resolve("it-work");
+    static final Path LOGS = TARGET.resolve("it-logs");
+    static final Path CLUSTER = TARGET.resolve("it-cluster");
+    static final int PORT = 17077;
+    static final List<Process> STARTED = new ArrayList<>();
+    /** Training long enough to be interrupted: 3 epochs of about 85 steps. */
+    static final String[] LONG_TRAINING = {"--model", "mlp2", "--epochs", "3", "--batch-size", "64", "--partitions", "2",
+        "--seed", "7", "--log-every", "10"};
+    static String dataset;
+
+    @BeforeAll
+    static void startClusterAndIngest() throws Exception {
+        deleteTree(WORK);
+        deleteTree(CLUSTER);
+        Files.createDirectories(LOGS);
+        Runtime.getRuntime().addShutdownHook(new Thread(ClusterIT::stopEverything));
+        run("cluster-start", List.of(ROOT.resolve("ops/cluster").toString(), "start", "--workers", "2", "--cores", "1",
+            "--memory", "1500m", "--port", String.valueOf(PORT)), Duration.ofMinutes(2));
+        dataset = WORK.resolve("mnist").toString();
+        submit("ingest", "ingest", "--format", "idx", "--name", "mnist", "--train", TestData.path(TestData.TRAIN_IMAGES),
+            "--train-labels", TestData.path(TestData.TRAIN_LABELS), "--test", TestData.path(TestData.TEST_IMAGES),
+            "--test-labels", TestData.path(TestData.TEST_LABELS), "--validation-fraction", "0.1", "--output", dataset);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        stopEverything();
+    }
+
+    static synchronized void stopEverything() {
+        for (Process p : STARTED) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        STARTED.clear();
+        try {
+            ProcessBuilder stop = new ProcessBuilder(ROOT.resolve("ops/cluster").toString(), "stop")
+                .redirectErrorStream(true).redirectOutput(LOGS.resolve("cluster-stop.log").toFile());
+            stop.environment().putAll(env());
+            stop.start().waitFor(60, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            System.err.println("could not stop the test cluster: " + e);
+        }
+        for (ProcessHandle h : executors()) {
+            h.destroyForcibly();
+        }
+    }
+
+    static Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("SPARK_NN_CLUSTER_DIR", CLUSTER.toString());
+        env.put("SPARK_NN_SPARK_HOME", TARGET.resolve("spark-home").toString());
+        env.put("SPARK_NN_MASTER", "spark://127.0.0.1:" + PORT);
+        env.put("SPARK_NN_DRIVER_MEMORY", "1g");
+        env.put("SPARK_NN_SUBMIT_ARGS", "--conf spark.executor.memory=1g");
+        return env;
+    }
+
+    /** Starts a command with its output in it-logs/NAME.log. */
+    static Process start(String name, List<String> command) throws IOException {
+        return start(name, command, Map.of());
+    }
+
+    static Process start(String name, List<String> command, Map<String, String> extraEnv) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+            .redirectOutput(LOGS.resolve(name + ".log").toFile());
+        pb.environment().putAll(env());
+        pb.environment().putAll(extraEnv);
+        Process p = pb.start();
+        synchronized (ClusterIT.class) {
+            STARTED.add(p);
+        }
+        return p;
+    }
+
+    static void run(String name, List<String> command, Duration timeout) throws Exception {
+        Process p = start(name, command);
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            fail(name + " did not finish in " + timeout + "\n" + tail(name));
+        }
+        assertEquals(0, p.exitValue(), name + " failed:\n" + tail(name));
+    }
+
+    static List<String> submitCommand(String env, String job, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("ops/submit").toString(), env, job));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    static void submit(String name, String job, String... args) throws Exception {
+        run(name, submitCommand("standalone", job, args), Duration.ofMinutes(5));
+    }
+
+    static String tail(String name) {
+        try {
+            List<String> lines = Files.readAllLines(LOGS.resolve(name + ".log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** The same training in local mode with the same partition count, for the bit-exact comparison. */
+    static byte[] localWeights(String name, String... trainArgs) throws Exception {
+        String out = WORK.resolve(name).toString();
+        if (!Files.exists(Path.of(out, "weights.bin"))) {
+            List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("ops/run-local").toString(), "org.sparknn.jobs.TrainJob",
+                "--dataset", dataset, "--output", out));
+            cmd.addAll(List.of(trainArgs));
+            Process p = start(name, cmd, Map.of("SPARK_NN_MASTER", "local[2]", "SPARK_NN_DRIVER_MEMORY", "2g"));
+            assertTrue(p.waitFor(5, TimeUnit.MINUTES), name + " did not finish");
+            assertEquals(0, p.exitValue(), name + " failed:\n" + tail(name));
+        }
+        return Files.readAllBytes(Path.of(out, "weights.bin"));
+    }
+
+    /** Executor JVMs of this test's cluster. */
+    static List<ProcessHandle> executors() {
+        String home = TARGET.resolve("spark-home").toString();
+        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine()
+            .map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(home)).orElse(false)).toList();
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition, Process running, String log)
+        throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting for " + what + "\n" + tail(log));
+            }
+            if (running != null && !running.isAlive()) {
+                fail(log + " ended before " + what + " (exit " + running.exitValue() + ")\n" + tail(log));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static boolean logContains(String name, String text) {
+        try {
+            return Files.readString(LOGS.resolve(name + ".log")).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void ingestTrainScoreEvaluateOnTheClusterMatchLocalMode() throws Exception {
+        String[] train = {"--dataset", dataset, "--model", "mlp2", "--epochs", "2", "--partitions", "2", "--log-every", "0"};
+        String model = WORK.resolve("model").toString();
+        submit("train", "train", concat(train, "--output", model));
+        String scores = WORK.resolve("scores").toString();
+        submit("score", "score", "--model", model, "--input", dataset, "--split", "test", "--output", scores,
+            "--run-date", "2026-11-23");
+        submit("evaluate", "evaluate", "--model", model, "--dataset", dataset);
+
+        assertArrayEquals(localWeights("model-local", "--model", "mlp2", "--epochs", "2", "--partitions", "2",
+            "--log-every", "0"), Files.readAllBytes(Path.of(model, "weights.bin")),
+            "the cluster's weights equal local mode's, bit for bit");
+        List<Row> rows = TestSpark.session().read().parquet(scores).collectAsList();
+        assertEquals(TestData.TEST_ROWS, rows.size());
+        assertEquals(TestData.TEST_ROWS, rows.stream().map(r -> r.getAs("id")).distinct().count());
+        JsonNode evaluation = new ObjectMapper().readTree(Path.of(model, "evaluation.json").toFile());
+        JsonNode training = new ObjectMapper().readTree(Path.of(model, "training.json").toFile());
+        assertEquals(training.get("test").get("accuracy").asDouble(), evaluation.get("metrics").get("accuracy").asDouble(), 1e-9);
+        assertTrue(Files.exists(Path.of(model, "report.html")));
+        assertTrue(training.get("sparkMaster").asText().startsWith("spark://"), training.get("sparkMaster").asText());
+    }
+
+    @Test
+    void anExecutorKilledDuringTrainingChangesNothing() throws Exception {
+        byte[] expected = localWeights("long-local", LONG_TRAINING);
+        String model = WORK.resolve("executor-loss").toString();
+        Process driver = start("executor-loss", submitCommand("standalone", "train",
+            concat(LONG_TRAINING, "--dataset", dataset, "--output", model)));
+        await("training progress", Duration.ofMinutes(3), () -> logContains("executor-loss", "epoch 1/3 step 20/"), driver,
+            "executor-loss");
+        List<ProcessHandle> running = executors();
+        assertEquals(2, running.size(), "two executors");
+        running.get(0).destroyForcibly();
+        assertTrue(driver.waitFor(5, TimeUnit.MINUTES), "training did not finish after the executor loss");
+        assertEquals(0, driver.exitValue(), tail("executor-loss"));
+        assertArrayEquals(expected, Files.readAllBytes(Path.of(model, "weights.bin")),
+            "the weights equal an unfaulted run's, bit for bit");
+        String log = Files.readString(CLUSTER.resolve("logs/master.log"));
+        assertTrue(log.contains("Removing executor") || log.contains("exited with code") || log.contains("is now LOST")
+            || log.contains("is now EXITED"), "the master saw the executor die");
+    }
+
+    @Test
+    void aDriverKilledAfterACheckpointResumesToTheSameWeights() throws Exception {
+        byte[] expected = localWeights("long-local", LONG_TRAINING);
+        Path checkpoints = WORK.resolve("driver-loss-checkpoints");
+        String model = WORK.resolve("driver-loss").toString();
+        String[] args = concat(LONG_TRAINING, "--dataset", dataset, "--output", model, "--checkpoint-dir",
+            checkpoints.toString(), "--checkpoint-every", "30");
+        Process driver = start("driver-loss-1", submitCommand("standalone", "train", args));
+        await("the first checkpoint", Duration.ofMinutes(3), () -> {
+            String[] names = checkpoints.toFile().list((d, n) -> n.startsWith("checkpoint-"));
+            return names != null && names.length > 0;
+        }, driver, "driver-loss-1");
+        driver.destroyForcibly();
+        assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
+        assertFalse(Files.exists(Path.of(model)), "the killed run wrote no model");
+        submit("driver-loss-2", "train", concat(args, "--resume"));
+        assertTrue(logContains("driver-loss-2", "resuming from"), tail("driver-loss-2"));
+        assertArrayEquals(expected, Files.readAllBytes(Path.of(model, "weights.bin")),
+            "the resumed run's weights equal an uninterrupted run's, bit for bit");
+    }
+
+    @Test
+    void aScoringRunKilledMidWriteLeavesNoPartialOutput() throws Exception {
+        String table = WORK.resolve("nightly").toString();
+        String[] args = {"--model", modelForScoring(), "--format", "idx", "--input", TestData.path(TestData.TRAIN_IMAGES),
+            "--output", table, "--run-date", "2026-11-23", "--partitions", "24"};
+        Process driver = start("score-killed", submitCommand("standalone", "score", args));
+        await("the scoring write", Duration.ofMinutes(3), () -> {
+            try (Stream<Path> s = Files.exists(Path.of(table)) ? Files.walk(Path.of(table)) : Stream.empty()) {
+                return s.anyMatch(p -> p.getFileName().toString().startsWith("part-"));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return false;
+            }
+        }, driver, "score-killed");
+        driver.destroyForcibly();
+        assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
+        assertFalse(Files.exists(Path.of(table, "run_date=2026-11-23")), "no partition is visible after the kill");
+        String[] visible = new File(table).list((d, n) -> !n.startsWith(".") && !n.startsWith("_"));
+        assertEquals(0, visible == null ? 0 : visible.length, "nothing visible: " + Arrays.toString(visible));
+
+        submit("score-rerun", "score", args);
+        List<Row> rows = TestSpark.session().read().parquet(table).collectAsList();
+        assertEquals(TestData.TRAIN_ROWS, rows.size(), "one row per input row");
+        assertEquals(TestData.TRAIN_ROWS, rows.stream().map(r -> r.getAs("id")).distinct().count());
+    }
+
+    /** A model for the scoring test: the pipeline test's if it ran first, else a local one. */
+    static String modelForScoring() throws Exception {
+        Path model = WORK.resolve("model");
+        if (Files.exists(model.resolve("weights.bin"))) {
+            return model.toString();
+        }
+        localWeights("model-local", "--model", "mlp2", "--epochs", "2", "--partitions", "2", "--log-every", "0");
+        return WORK.resolve("model-local").toString();
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (Files.exists(p)) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+}
