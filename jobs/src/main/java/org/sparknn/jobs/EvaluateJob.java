@@ -1,14 +1,10 @@
 package org.sparknn.jobs;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.element_at;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +22,6 @@ import org.sparknn.nn.model.ModelDirectory;
 import org.sparknn.report.Report;
 import org.sparknn.spark.DatasetInput;
 import org.sparknn.spark.Evaluation;
-import org.sparknn.spark.ImageRow;
 import org.sparknn.spark.ModelStore;
 import org.sparknn.spark.Scorer;
 import picocli.CommandLine.Command;
@@ -114,8 +109,8 @@ public final class EvaluateJob implements Callable<Integer> {
             if (!noReport) {
                 progress.step("drawing the report");
                 Report report = new Report(files, model);
-                report.writeMistakes(mistakes(scored, input.rows(), meta), meta.channels(), meta.height(), meta.width(),
-                    classNames);
+                report.writeMistakes(Evaluation.mostConfidentMistakes(scored, input.rows(), meta, mistakes),
+                    meta.channels(), meta.height(), meta.width(), classNames);
                 if (output == null) {
                     out.println("report written to " + report.render());
                 } else {
@@ -126,30 +121,5 @@ public final class EvaluateJob implements Callable<Integer> {
         } finally {
             scored.unpersist();
         }
-    }
-
-    /** The most confident mistakes with their raw pixels, most confident first. */
-    private List<Report.Mistake> mistakes(Dataset<Row> scored, Dataset<ImageRow> rows, DatasetMetadata meta) {
-        if (mistakes == 0) {
-            return List.of();
-        }
-        List<Row> worst = scored.filter(col(Scorer.LABEL).notEqual(col(Scorer.PREDICTION)))
-            .withColumn("p", element_at(col(Scorer.PROBABILITY), col(Scorer.PREDICTION).plus(1)))
-            .orderBy(col("p").desc(), col(Scorer.ID))
-            .select(Scorer.ID, Scorer.LABEL, Scorer.PREDICTION, "p")
-            .limit(mistakes).collectAsList();
-        List<String> ids = new ArrayList<>();
-        worst.forEach(r -> ids.add(r.getString(0)));
-        Map<String, float[]> pixels = new HashMap<>();
-        for (ImageRow r : rows.filter(col(Scorer.ID).isin(ids.toArray())).collectAsList()) {
-            float[] x = r.getFeatures();
-            meta.normalization().invertInPlace(x, meta.channels());
-            pixels.put(r.getId(), x);
-        }
-        List<Report.Mistake> out = new ArrayList<>();
-        for (Row r : worst) {
-            out.add(new Report.Mistake(r.getString(0), r.getInt(1), r.getInt(2), r.getFloat(3), pixels.get(r.getString(0))));
-        }
-        return out;
     }
 }

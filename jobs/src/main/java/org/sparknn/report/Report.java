@@ -4,17 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.Graphics2D;
 import java.awt.Paint;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.jfree.chart.ChartFactory;
@@ -63,7 +59,6 @@ public final class Report {
     static {
         System.setProperty("java.awt.headless", "true");
     }
-
     private final HadoopFiles files;
     private final Path model;
     private final FileSystem fs;
@@ -77,51 +72,18 @@ public final class Report {
     /** Draws the grid of misclassified images, with true and predicted class names. */
     public void writeMistakes(List<Mistake> mistakes, int channels, int height, int width, List<String> classNames)
         throws IOException {
-        int scale = Math.max(1, 84 / Math.max(height, width));
-        int cols = Math.min(8, Math.max(1, mistakes.size()));
-        int rowsOfCells = Math.max(1, (mistakes.size() + cols - 1) / cols);
-        int cellW = Math.max(width * scale, 96) + 8;
-        int cellH = height * scale + 40;
-        BufferedImage img = new BufferedImage(cols * cellW, rowsOfCells * cellH, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, img.getWidth(), img.getHeight());
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        int plane = height * width;
-        for (int k = 0; k < mistakes.size(); k++) {
-            Mistake m = mistakes.get(k);
-            int x0 = (k % cols) * cellW + (cellW - width * scale) / 2;
-            int y0 = (k / cols) * cellH + 4;
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    int rgb;
-                    if (channels == 1) {
-                        int v = clamp(m.pixels()[y * width + x]);
-                        rgb = (v << 16) | (v << 8) | v;
-                    } else {
-                        rgb = (clamp(m.pixels()[y * width + x]) << 16) | (clamp(m.pixels()[plane + y * width + x]) << 8)
-                            | clamp(m.pixels()[2 * plane + y * width + x]);
-                    }
-                    g.setColor(new Color(rgb));
-                    g.fillRect(x0 + x * scale, y0 + y * scale, scale, scale);
-                }
-            }
-            g.setColor(Color.BLACK);
-            int tx = (k % cols) * cellW + 4;
-            int ty = y0 + height * scale + 14;
-            g.drawString("true " + classNames.get(m.label()) + " \u2192 " + classNames.get(m.prediction()), tx, ty);
-            g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "p=%.2f", m.probability()), tx, ty + 14);
-        }
-        g.dispose();
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", png);
-        files.replace(new Path(new Path(model, DIR), MISTAKES_PNG), png.toByteArray());
+        files.replace(new Path(new Path(model, DIR), MISTAKES_PNG),
+            ImageGrid.png(tiles(mistakes, classNames), channels, height, width, 8));
     }
 
-    private static int clamp(float v) {
-        return Math.max(0, Math.min(255, Math.round(v)));
+    /** Grid cells for mistakes: "true A -> B" and the predicted class's probability. */
+    public static List<ImageGrid.Tile> tiles(List<Mistake> mistakes, List<String> classNames) {
+        List<ImageGrid.Tile> tiles = new ArrayList<>();
+        for (Mistake m : mistakes) {
+            tiles.add(new ImageGrid.Tile(m.pixels(), "true " + classNames.get(m.label()) + " \u2192 "
+                + classNames.get(m.prediction()), String.format(Locale.ROOT, "p=%.2f", m.probability())));
+        }
+        return tiles;
     }
 
     /** Rebuilds the charts and {@code report.html} from the model directory's files. */

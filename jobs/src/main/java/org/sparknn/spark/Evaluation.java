@@ -1,5 +1,8 @@
 package org.sparknn.spark;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.element_at;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -88,6 +91,39 @@ public record Evaluation(long rows, double loss, double accuracy, List<String> c
         return new Evaluation(rows, m.logLoss(1e-15), m.accuracy(), List.copyOf(classNames), confusion, perClass,
             new Average(macroP / present, macroR / present, macroF / present),
             new Average(m.weightedPrecision(), m.weightedRecall(), m.weightedFMeasure()));
+    }
+
+    /**
+     * The {@code n} misclassified rows the model was most sure of, most confident first, with
+     * their raw pixels (the dataset's normalization undone) for display.
+     *
+     * @param scored the scorer's output (id, label, prediction, probability)
+     * @param rows   the rows that were scored, for their features
+     */
+    public static List<org.sparknn.report.Report.Mistake> mostConfidentMistakes(Dataset<Row> scored, Dataset<ImageRow> rows,
+                                                                              org.sparknn.dataprep.DatasetMetadata meta, int n) {
+        if (n == 0) {
+            return List.of();
+        }
+        List<Row> worst = scored.filter(col(Scorer.LABEL).notEqual(col(Scorer.PREDICTION)))
+            .withColumn("p", element_at(col(Scorer.PROBABILITY), col(Scorer.PREDICTION).plus(1)))
+            .orderBy(col("p").desc(), col(Scorer.ID))
+            .select(Scorer.ID, Scorer.LABEL, Scorer.PREDICTION, "p")
+            .limit(n).collectAsList();
+        List<String> ids = new ArrayList<>();
+        worst.forEach(r -> ids.add(r.getString(0)));
+        java.util.Map<String, float[]> pixels = new java.util.HashMap<>();
+        for (ImageRow r : rows.filter(col(Scorer.ID).isin(ids.toArray())).collectAsList()) {
+            float[] x = r.getFeatures();
+            meta.normalization().invertInPlace(x, meta.channels());
+            pixels.put(r.getId(), x);
+        }
+        List<org.sparknn.report.Report.Mistake> out = new ArrayList<>();
+        for (Row r : worst) {
+            out.add(new org.sparknn.report.Report.Mistake(r.getString(0), r.getInt(1), r.getInt(2), r.getFloat(3),
+                pixels.get(r.getString(0))));
+        }
+        return out;
     }
 
     /** The figures as a fixed-width text table. */
