@@ -256,7 +256,10 @@ public final class ScoreJob implements Callable<Integer> {
 
     private org.apache.spark.sql.DataFrameWriter<Row> writer(Dataset<Row> scores) {
         return switch (outputFormat) {
-            case parquet -> scores.write().mode(SaveMode.Overwrite).format("parquet");
+            // Unique ids and probabilities never fit a dictionary: trying costs write time, saves nothing.
+            case parquet -> scores.write().mode(SaveMode.Overwrite).format("parquet")
+                .option("parquet.enable.dictionary#" + Scorer.ID, "false")
+                .option("parquet.enable.dictionary#" + Scorer.PROBABILITY + ".list.element", "false");
             case json -> scores.write().mode(SaveMode.Overwrite).format("json");
             case csv -> {
                 // CSV has no arrays: they are written as JSON text

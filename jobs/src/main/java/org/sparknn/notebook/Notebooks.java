@@ -47,8 +47,8 @@ public final class Notebooks {
         }
         Dataset<Row> classes = spark.createDataFrame(classRows, new org.apache.spark.sql.types.StructType()
             .add(DatasetSchema.LABEL, "int").add("class", "string"));
-        return classes.join(counts, DatasetSchema.LABEL)
-            .withColumn("share", round(col("rows").multiply(100.0).divide(sum("rows").over(Window.partitionBy())), 2))
+        return classes.join(counts, DatasetSchema.LABEL).crossJoin(counts.agg(sum("rows").as("total")))
+            .withColumn("share", round(col("rows").multiply(100.0).divide(col("total")), 2))
             .select(DatasetSchema.LABEL, "class", "rows", "share").orderBy(DatasetSchema.LABEL);
     }
 

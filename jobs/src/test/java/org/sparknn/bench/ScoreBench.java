@@ -26,7 +26,7 @@ import picocli.CommandLine;
  * Scoring throughput end to end through Spark (read Parquet, forward, write Parquet) on the MNIST
  * test split repeated to {@code copies x 10,000} rows: ScoreJob with the mlp and cnn models next to
  * MLlib's MultilayerPerceptronClassificationModel.transform ([784,128,10]) on the same rows, in the
- * same run. Each measured three times; medians and ratios printed. Run by bench/score-vs-mllib.
+ * same run. After one warm-up round each is measured five times (the machines are noisy); medians and ratios printed. Run by bench/score-vs-mllib.
  */
 public final class ScoreBench {
     public static void main(String[] args) throws Exception {
@@ -60,27 +60,34 @@ public final class ScoreBench {
         MultilayerPerceptronClassificationModel mllibModel = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 128, 10})
             .setMaxIter(5).setSeed(1).fit(mlTrain);
 
-        double[] mllibSeconds = new double[3];
-        double[] mlpSeconds = new double[3];
-        double[] cnnSeconds = new double[3];
+        int rounds = 5;
+        double[] mllibSeconds = new double[rounds];
+        double[] mlpSeconds = new double[rounds];
+        double[] cnnSeconds = new double[rounds];
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        for (int r = 0; r < 3; r++) {
+        // round 0 warms the JIT and the file cache for all three and is not counted
+        for (int r = -1; r < rounds; r++) {
             long t0 = System.nanoTime();
             Dataset<Row> in = spark.read().parquet(input + "/test").select(col(DatasetSchema.ID),
                 functions.array_to_vector(col(DatasetSchema.FEATURES)).as("features"));
             mllibModel.transform(in).select(col(DatasetSchema.ID), col("prediction").cast("int").as("prediction"),
                 functions.vector_to_array(col("probability"), "float32").as("probability"))
                 .write().mode(SaveMode.Overwrite).parquet(work.resolve("out-mllib").toString());
-            mllibSeconds[r] = (System.nanoTime() - t0) / 1e9;
-            mlpSeconds[r] = score(spark, mlpModel, input, work.resolve("out-mlp").toString(), quiet);
-            cnnSeconds[r] = score(spark, cnnModel, input, work.resolve("out-cnn").toString(), quiet);
-            System.out.printf("round %d: MLlib %.1f s, spark-nn mlp %.1f s, spark-nn cnn %.1f s%n", r + 1, mllibSeconds[r],
-                mlpSeconds[r], cnnSeconds[r]);
+            double mllibRound = (System.nanoTime() - t0) / 1e9;
+            double mlpRound = score(spark, mlpModel, input, work.resolve("out-mlp").toString(), quiet);
+            double cnnRound = score(spark, cnnModel, input, work.resolve("out-cnn").toString(), quiet);
+            System.out.printf("%s: MLlib %.1f s, spark-nn mlp %.1f s, spark-nn cnn %.1f s%n",
+                r < 0 ? "warm-up (not counted)" : "round " + (r + 1), mllibRound, mlpRound, cnnRound);
+            if (r >= 0) {
+                mllibSeconds[r] = mllibRound;
+                mlpSeconds[r] = mlpRound;
+                cnnSeconds[r] = cnnRound;
+            }
         }
         double mllib = median(mllibSeconds);
         double mlp = median(mlpSeconds);
         double cnn = median(cnnSeconds);
-        System.out.printf("%nmedian of 3, %d rows, read + forward + write Parquet:%n", rows);
+        System.out.printf("%nmedian of %d rounds, %d rows, read + forward + write Parquet:%n", rounds, rows);
         System.out.printf("  MLlib MultilayerPerceptronClassificationModel.transform: %.1f s = %,.0f rows/s%n", mllib, rows / mllib);
         System.out.printf("  spark-nn ScoreJob mlp:                                   %.1f s = %,.0f rows/s%n", mlp, rows / mlp);
         System.out.printf("  spark-nn ScoreJob cnn:                                   %.1f s = %,.0f rows/s%n", cnn, rows / cnn);
