@@ -89,10 +89,17 @@ class EvaluateJobTest {
             html.toUri().toString())
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
-        assertEquals(0, p.exitValue(), "chromium failed (is it installed? ci/setup installs Debian's chromium)");
-        return new String(out, StandardCharsets.UTF_8);
+        try {
+            byte[] out = p.getInputStream().readAllBytes();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
+            assertEquals(0, p.exitValue(), "chromium failed (is it installed? ci/setup installs Debian's chromium)");
+            return new String(out, StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly();
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private static String attribute(String dom, String tag, String name) {
