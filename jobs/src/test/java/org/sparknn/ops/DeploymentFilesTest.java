@@ -44,7 +44,8 @@ class DeploymentFilesTest {
         for (String object : List.of("org.apache.spark.internal.config.package$", "org.apache.spark.internal.config.Kryo$",
             "org.apache.spark.internal.config.UI$", "org.apache.spark.internal.config.Network$",
             "org.apache.spark.internal.config.Deploy$", "org.apache.spark.internal.config.Worker$",
-            "org.apache.spark.internal.config.Status$", "org.apache.spark.deploy.k8s.Config$")) {
+            "org.apache.spark.internal.config.Status$", "org.apache.spark.deploy.k8s.Config$",
+            "org.apache.spark.sql.internal.SQLConf$")) {
             Class.forName(object).getField("MODULE$").get(null);
         }
     }
