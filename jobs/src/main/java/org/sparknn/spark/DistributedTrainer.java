@@ -193,21 +193,48 @@ public final class DistributedTrainer {
         long broadcast = System.nanoTime();
         broadcastNanos += broadcast - start;
         try {
-            String spec = specJson;
-            long seed = config.seed();
-            String lossName = config.loss();
-            int partitions = blocks.getNumPartitions();
-            int capacity = Math.min(config.batchSize(), CHUNK);
-            Augmentation augmentation = config.augmentation();
-            GradientSum sum = blocks.treeAggregate(null,
-                (GradientSum acc, Block b) -> GradientSum.merge(acc,
-                    partitionGradient(b, bc.value(), spec, lossName, seed, epoch, step, steps, partitions, capacity,
-                        augmentation)),
-                GradientSum::merge, config.aggregationDepth());
+            GradientSum sum = BlockAggregation.run(blocks, new StepFunction(bc, specJson, config.loss(), config.seed(), epoch,
+                step, steps, blocks.getNumPartitions(), Math.min(config.batchSize(), CHUNK), config.augmentation()),
+                config.aggregationDepth());
             return sum.total();
         } finally {
             bc.destroy();
             jobNanos += System.nanoTime() - broadcast;
+        }
+    }
+
+    /** A training step's task: the partition's gradient share (see {@link #partitionGradient}). */
+    private static final class StepFunction extends BlockAggregation.PartitionFunction {
+        private static final long serialVersionUID = 1L;
+        private final Broadcast<float[]> params;
+        private final String spec;
+        private final String loss;
+        private final long seed;
+        private final int epoch;
+        private final int step;
+        private final int steps;
+        private final int partitions;
+        private final int capacity;
+        private final Augmentation augmentation;
+
+        StepFunction(Broadcast<float[]> params, String spec, String loss, long seed, int epoch, int step, int steps,
+                     int partitions, int capacity, Augmentation augmentation) {
+            this.params = params;
+            this.spec = spec;
+            this.loss = loss;
+            this.seed = seed;
+            this.epoch = epoch;
+            this.step = step;
+            this.steps = steps;
+            this.partitions = partitions;
+            this.capacity = capacity;
+            this.augmentation = augmentation;
+        }
+
+        @Override
+        GradientSum leaf(Block b) {
+            return partitionGradient(b, params.value(), spec, loss, seed, epoch, step, steps, partitions, capacity,
+                augmentation);
         }
     }
 
@@ -251,19 +278,35 @@ public final class DistributedTrainer {
     public Evaluation evaluate(JavaRDD<Block> blocks, float[] params) {
         Broadcast<float[]> bc = sc.broadcast(params.clone());
         try {
-            String spec = specJson;
-            String lossName = config.loss();
-            int partitions = blocks.getNumPartitions();
-            int capacity = Math.max(config.batchSize(), CHUNK);
-            GradientSum sum = blocks.treeAggregate(null,
-                (GradientSum acc, Block b) -> GradientSum.merge(acc,
-                    partitionEvaluation(b, bc.value(), spec, lossName, partitions, capacity)),
-                GradientSum::merge, config.aggregationDepth());
-            GradientSum.Node total = sum.total();
+            GradientSum.Node total = BlockAggregation.run(blocks, new EvaluationFunction(bc, specJson, config.loss(),
+                blocks.getNumPartitions(), Math.max(config.batchSize(), CHUNK)), config.aggregationDepth()).total();
             return new Evaluation(total.loss / Math.max(1, total.count), (double) total.correct / Math.max(1, total.count),
                 total.count);
         } finally {
             bc.destroy();
+        }
+    }
+
+    /** An evaluation's task: the partition's loss and correct count (see {@link #partitionEvaluation}). */
+    private static final class EvaluationFunction extends BlockAggregation.PartitionFunction {
+        private static final long serialVersionUID = 1L;
+        private final Broadcast<float[]> params;
+        private final String spec;
+        private final String loss;
+        private final int partitions;
+        private final int capacity;
+
+        EvaluationFunction(Broadcast<float[]> params, String spec, String loss, int partitions, int capacity) {
+            this.params = params;
+            this.spec = spec;
+            this.loss = loss;
+            this.partitions = partitions;
+            this.capacity = capacity;
+        }
+
+        @Override
+        GradientSum leaf(Block b) {
+            return partitionEvaluation(b, params.value(), spec, loss, partitions, capacity);
         }
     }
 

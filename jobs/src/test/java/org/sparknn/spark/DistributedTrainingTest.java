@@ -41,10 +41,13 @@ class DistributedTrainingTest {
         int rows = 600;
         int batch = 100;
         int steps = rows / batch;
-        for (int partitions = 1; partitions <= 4; partitions++) {
+        // up to 4 partitions every depth is one stage merged on the driver; 6 partitions at depth 2
+        // and 3 go through Spark's treeAggregate with an executor-side level
+        for (int partitions : new int[] {1, 2, 3, 4, 6}) {
             JavaRDD<Block> blocks = blocks(rows, partitions);
             List<Block> local = blocks.collect();
-            for (int depth = 1; depth <= 2; depth++) {
+            float[] direct = null;
+            for (int depth = 1; depth <= 3; depth++) {
                 DistributedTrainer trainer = new DistributedTrainer(TestSpark.session(), net,
                     TrainingFixtures.config(1, batch, 3, depth));
                 int epoch = 1;
@@ -80,9 +83,28 @@ class DistributedTrainingTest {
                 assertTrue(rel <= 1e-5, partitions + " partitions, depth " + depth + ": relative error " + rel);
                 assertEquals(loss, g.loss, 1e-6 * loss);
                 assertEquals(ws.correct(), g.correct);
+                // the fixed merge tree: the same bits whether the driver or treeAggregate's levels merge
+                if (direct == null) {
+                    direct = g.grad;
+                } else {
+                    assertArrayEquals(direct, g.grad, partitions + " partitions, depth " + depth);
+                }
             }
             blocks.unpersist();
         }
+    }
+
+    @Test
+    void treeLevelsOnlyWhereSparkWouldAddThem() {
+        for (int p = 1; p <= 4; p++) {
+            assertFalse(BlockAggregation.addsLevels(p, 1));
+            assertFalse(BlockAggregation.addsLevels(p, 2), p + " partitions");
+        }
+        assertFalse(BlockAggregation.addsLevels(100, 1));
+        assertTrue(BlockAggregation.addsLevels(6, 2));
+        assertTrue(BlockAggregation.addsLevels(6, 3));
+        assertTrue(BlockAggregation.addsLevels(64, 2));
+        assertThrows(IllegalArgumentException.class, () -> BlockAggregation.addsLevels(4, 0));
     }
 
     private static float[] train(int partitions, long seed, int epochs) throws IOException {
