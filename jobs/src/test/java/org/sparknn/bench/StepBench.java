@@ -54,6 +54,8 @@ public final class StepBench {
         spark.stop();
     }
 
+    private static final int WARMUP = 40;
+
     /** Median step and overhead in ms per preset, printed and returned. */
     static Map<String, double[]> stepSplit(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -65,7 +67,8 @@ public final class StepBench {
             int steps = 469;
             double[] full = new double[60];
             double[] overhead = new double[60];
-            for (int i = 0; i < 60 + 10; i++) {
+            // 40 warm-up steps: the JIT compiles the engine and Spark's scheduling path first
+            for (int i = 0; i < 60 + WARMUP; i++) {
                 long a = System.nanoTime();
                 s.applyGradientSum(t.stepGradient(blocks, s.params(), 0, i, steps), 128, 0.001);
                 long b = System.nanoTime();
@@ -75,9 +78,9 @@ public final class StepBench {
                     blocks.getNumPartitions()), new Discard(), scala.reflect.ClassTag$.MODULE$.apply(float[].class));
                 bc.destroy();
                 long c = System.nanoTime();
-                if (i >= 10) {
-                    full[i - 10] = (b - a) / 1e6;
-                    overhead[i - 10] = (c - b) / 1e6;
+                if (i >= WARMUP) {
+                    full[i - WARMUP] = (b - a) / 1e6;
+                    overhead[i - WARMUP] = (c - b) / 1e6;
                 }
             }
             double stepMs = median(full);
