@@ -45,6 +45,46 @@ class GoldenValuesTest {
         assertEquals(1.998f, w[0], 1e-6f);
     }
 
+    /** Adam element by element over one state array [m, v], as written in the formula. */
+    private static void adamByElement(Adam o, float[] w, float[] g, float[] state, long step, double lr) {
+        int n = w.length;
+        float a = (float) (lr * Math.sqrt(1 - Math.pow(o.beta2(), step)) / (1 - Math.pow(o.beta1(), step)));
+        float decay = (float) (lr * o.weightDecay());
+        for (int i = 0; i < n; i++) {
+            w[i] -= decay * w[i];
+            float m = state[i] + (g[i] - state[i]) * (float) (1 - o.beta1());
+            float v = state[n + i] + (g[i] * g[i] - state[n + i]) * (float) (1 - o.beta2());
+            state[i] = m;
+            state[n + i] = v;
+            w[i] -= a * m / ((float) Math.sqrt(v) + (float) o.epsilon());
+        }
+    }
+
+    @Test
+    void chunkedAdamHasTheBitsOfTheElementwiseFormula() {
+        for (Adam adam : new Adam[] {Adam.defaults(), new Adam(0.9, 0.999, 1e-7, 0.01)}) {
+            int n = 5000; // three chunks, the last one partial
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+            float[] w = new float[n];
+            for (int i = 0; i < n; i++) {
+                w[i] = (float) rng.nextGaussian();
+            }
+            float[] expectedW = w.clone();
+            float[] state = new float[2 * n];
+            float[] expectedState = new float[2 * n];
+            for (int step = 1; step <= 3; step++) {
+                float[] g = new float[n];
+                for (int i = 0; i < n; i++) {
+                    g[i] = (float) rng.nextGaussian();
+                }
+                adam.apply(w, g, state, step, 0.003);
+                adamByElement(adam, expectedW, g, expectedState, step, 0.003);
+            }
+            assertArrayEquals(expectedW, w, adam.describe());
+            assertArrayEquals(expectedState, state, adam.describe());
+        }
+    }
+
     @Test
     void sgdMomentumAndNesterov() {
         float[] w = {1f};

@@ -28,6 +28,9 @@ public record Adam(double beta1, double beta2, double epsilon, double weightDeca
         return 2 * n;
     }
 
+    /** Elements per chunk of {@link #apply}: four chunk buffers stay in the L1/L2 caches. */
+    private static final int CHUNK = 2048;
+
     @Override
     public void apply(float[] w, float[] g, float[] state, long step, double lr) {
         int n = w.length;
@@ -37,16 +40,42 @@ public record Adam(double beta1, double beta2, double epsilon, double weightDeca
         float b2 = (float) (1 - beta2);
         float eps = (float) epsilon;
         float decay = (float) (lr * weightDecay);
-        for (int i = 0; i < n; i++) {
+        // m and v are the two halves of one state array, which the JIT cannot prove independent at
+        // offsets i and n + i, so a loop over them stays scalar (sqrt and a division per element:
+        // 2.6 ms per step for the cnn's 0.7M parameters). Copied chunk by chunk into separate
+        // buffers all indexed by j, the same arithmetic vectorizes (about 2.5x faster in all) and
+        // gives the same bits: every element sees the same float operations in the same order.
+        float[] cw = new float[Math.min(CHUNK, n)];
+        float[] cg = new float[cw.length];
+        float[] cm = new float[cw.length];
+        float[] cv = new float[cw.length];
+        for (int from = 0; from < n; from += CHUNK) {
+            int len = Math.min(CHUNK, n - from);
+            System.arraycopy(w, from, cw, 0, len);
+            System.arraycopy(g, from, cg, 0, len);
+            System.arraycopy(state, from, cm, 0, len);
+            System.arraycopy(state, n + from, cv, 0, len);
             if (decay != 0f) {
-                w[i] -= decay * w[i];
+                for (int j = 0; j < len; j++) {
+                    cw[j] -= decay * cw[j];
+                }
             }
-            float gi = g[i];
-            float m = state[i] + (gi - state[i]) * b1;
-            float v = state[n + i] + (gi * gi - state[n + i]) * b2;
-            state[i] = m;
-            state[n + i] = v;
-            w[i] -= a * m / ((float) Math.sqrt(v) + eps);
+            update(cw, cg, cm, cv, len, a, b1, b2, eps);
+            System.arraycopy(cw, 0, w, from, len);
+            System.arraycopy(cm, 0, state, from, len);
+            System.arraycopy(cv, 0, state, n + from, len);
+        }
+    }
+
+    /** The Adam step on {@code len} elements of four distinct arrays, all at the same index. */
+    private static void update(float[] w, float[] g, float[] m, float[] v, int len, float a, float b1, float b2, float eps) {
+        for (int j = 0; j < len; j++) {
+            float gj = g[j];
+            float mj = m[j] + (gj - m[j]) * b1;
+            float vj = v[j] + (gj * gj - v[j]) * b2;
+            m[j] = mj;
+            v[j] = vj;
+            w[j] -= a * mj / ((float) Math.sqrt(vj) + eps);
         }
     }
 
