@@ -8,6 +8,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
@@ -21,28 +22,31 @@ public final class Blocks {
 
     /**
      * Blocks of a dataset split in the contract's schema (id string, label int, features
-     * array&lt;float&gt;), decoded through a bean encoder that copies features as primitive arrays.
+     * array&lt;float&gt;), read from Spark's internal rows so the features are copied as primitive
+     * arrays (see {@link ImageRows}).
      */
     public static JavaRDD<Block> ofDataset(Dataset<Row> df, int length, int classes) {
-        org.apache.spark.sql.Dataset<LabeledImage> typed = df.select(
-                org.apache.spark.sql.functions.col(DatasetSchema.ID),
-                org.apache.spark.sql.functions.col(DatasetSchema.LABEL),
-                org.apache.spark.sql.functions.col(DatasetSchema.FEATURES))
-            .as(org.apache.spark.sql.Encoders.bean(LabeledImage.class));
-        return typed.javaRDD().mapPartitionsWithIndex((Integer partition, Iterator<LabeledImage> rows) -> {
+        if (ImageRows.featuresOrdinal(df) != 2) {
+            throw new IllegalArgumentException("no column '" + DatasetSchema.LABEL + "' in the input; columns are "
+                + Arrays.asList(df.schema().fieldNames()));
+        }
+        return ImageRows.internal(df).mapPartitionsWithIndex((Integer partition, Iterator<InternalRow> rows) -> {
             Packer packer = new Packer(length);
             while (rows.hasNext()) {
-                LabeledImage r = rows.next();
-                String where = "row '" + r.getId() + "'";
-                float[] f = r.getFeatures();
+                InternalRow r = rows.next();
+                float[] f = ImageRows.features(r, 2);
                 if (f == null) {
-                    throw new IllegalArgumentException(where + ": features are null");
+                    throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': features are null");
                 }
                 if (f.length != length) {
-                    throw new IllegalArgumentException(where + ": features have " + f.length
+                    throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': features have " + f.length
                         + " values, the network expects " + length);
                 }
-                packer.add(checkLabel(r.getLabel(), classes, where), f, 0);
+                Integer label = ImageRows.label(r);
+                if (label == null) {
+                    throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': label is null");
+                }
+                packer.add(checkLabel(label, classes, "row '" + ImageRows.id(r) + "'"), f, 0);
             }
             return List.of(packer.block(partition)).iterator();
         }, true);

@@ -3,8 +3,8 @@ package org.sparknn.spark;
 import java.io.Serializable;
 
 /**
- * A row to score as a Java bean, so Spark's encoder copies the features straight into a
- * {@code float[]}: an id, an optional label and the features.
+ * A row to score: an id, an optional label and the features. Scoring builds these from Spark's
+ * internal rows ({@link ImageRows}); a bean encoder over them would box every feature value.
  */
 public final class ImageRow implements Serializable {
     private String id;

@@ -4,11 +4,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -107,9 +106,10 @@ public final class Scorer {
         String specJson = model.spec().network().toJson();
         String[] names = model.spec().classNames().toArray(new String[0]);
         int channels = model.spec().network().input().channels();
-        MapPartitionsFunction<ImageRow, Row> f = it -> new Batches(it, specJson, params.value(), names, channels,
-            labeled, transform, topK);
-        return rows.mapPartitions(f, Encoders.row(schema(labeled, topK)));
+        // the features are read from Spark's internal rows, not through the bean encoder (see ImageRows)
+        JavaRDD<Row> scored = ImageRows.beans(rows.toDF()).mapPartitions(it -> new Batches(it, specJson, params.value(),
+            names, channels, labeled, transform, topK));
+        return spark.createDataFrame(scored, schema(labeled, topK));
     }
 
     /** Forward passes over batches of a partition's rows. */
