@@ -34,7 +34,7 @@ import scala.runtime.BoxedUnit;
  * The median training step of the mlp and cnn presets (global batch 128 over the training split of
  * a dataset) on whatever master the session has, split into Spark overhead (broadcast, a job that
  * returns a gradient-sized array per partition, destroy) and compute. Prints one machine-readable
- * line per preset ("STEP preset step_ms overhead_ms"). Run by bench/cluster-vs-local.
+ * line per preset ("STEP preset step_ms overhead_ms"), medians of 100 steps after 200 warm-up steps. Run by bench/cluster-vs-local.
  */
 public final class StepBench {
     public static void main(String[] args) {
@@ -54,7 +54,12 @@ public final class StepBench {
         spark.stop();
     }
 
-    private static final int WARMUP = 40;
+    /**
+     * Steps before measuring: Spark's scheduling path and the engine need a few hundred runs
+     * before the JIT has compiled them (an empty job takes 20-30 ms cold, ~5 ms warm here).
+     */
+    private static final int WARMUP = 200;
+    private static final int MEASURED = 100;
 
     /** Median step and overhead in ms per preset, printed and returned. */
     static Map<String, double[]> stepSplit(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config) {
@@ -65,17 +70,15 @@ public final class StepBench {
             DistributedTrainer t = new DistributedTrainer(spark, n, config);
             TrainState s = TrainState.initial(n, config.optimizer(), config.regularization(), 1);
             int steps = 469;
-            double[] full = new double[60];
-            double[] overhead = new double[60];
-            // 40 warm-up steps: the JIT compiles the engine and Spark's scheduling path first
-            for (int i = 0; i < 60 + WARMUP; i++) {
+            double[] full = new double[MEASURED];
+            double[] overhead = new double[MEASURED];
+            for (int i = 0; i < MEASURED + WARMUP; i++) {
                 long a = System.nanoTime();
                 s.applyGradientSum(t.stepGradient(blocks, s.params(), 0, i, steps), 128, 0.001);
                 long b = System.nanoTime();
                 float[] p = s.params();
                 Broadcast<float[]> bc = sc.broadcast(p.clone());
-                blocks.context().runJob(blocks.rdd(), new OverheadOnly(bc), scala.collection.immutable.Range$.MODULE$.apply(0,
-                    blocks.getNumPartitions()), new Discard(), scala.reflect.ClassTag$.MODULE$.apply(float[].class));
+                probe(blocks, bc, p.length);
                 bc.destroy();
                 long c = System.nanoTime();
                 if (i >= WARMUP) {
@@ -96,46 +99,57 @@ public final class StepBench {
     /** Where a step's overhead goes: an empty job, a job with a broadcast, a job returning 400 KB per partition. */
     static void jobLatency(SparkSession spark, JavaRDD<Block> blocks) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        double[] empty = new double[40];
-        double[] broadcast = new double[40];
-        double[] result = new double[40];
-        for (int i = 0; i < 50; i++) {
+        double[] empty = new double[MEASURED];
+        double[] broadcast = new double[MEASURED];
+        double[] result = new double[MEASURED];
+        for (int i = 0; i < MEASURED + WARMUP; i++) {
             long a = System.nanoTime();
-            blocks.foreachPartition(it -> { });
+            probe(blocks, null, 0);
             long b = System.nanoTime();
             Broadcast<float[]> bc = sc.broadcast(new float[100_000]);
-            blocks.foreachPartition(it -> bc.value());
+            probe(blocks, bc, 0);
             bc.destroy();
             long c = System.nanoTime();
-            blocks.mapPartitions(it -> java.util.List.of(new float[100_000]).iterator()).collect();
+            probe(blocks, null, 100_000);
             long d = System.nanoTime();
-            if (i >= 10) {
-                empty[i - 10] = (b - a) / 1e6;
-                broadcast[i - 10] = (c - b) / 1e6;
-                result[i - 10] = (d - c) / 1e6;
+            if (i >= WARMUP) {
+                empty[i - WARMUP] = (b - a) / 1e6;
+                broadcast[i - WARMUP] = (c - b) / 1e6;
+                result[i - WARMUP] = (d - c) / 1e6;
             }
         }
-        System.out.printf("median job latency: empty %.1f ms, with a 400 KB broadcast %.1f ms, returning 400 KB per partition %.1f ms%n",
-            median(empty), median(broadcast), median(result));
+        System.out.printf("median job latency (runJob, as the training steps): empty %.1f ms, with a 400 KB broadcast %.1f ms, "
+            + "returning 400 KB per partition %.1f ms%n", median(empty), median(broadcast), median(result));
+    }
+
+    /** One job through the trainer's runJob path: every task reads {@code bc} (if any) and returns {@code floats}. */
+    private static void probe(JavaRDD<Block> blocks, Broadcast<float[]> bc, int floats) {
+        blocks.context().runJob(blocks.rdd(), new Probe(bc, floats), scala.collection.immutable.Range$.MODULE$.apply(0,
+            blocks.getNumPartitions()), new Discard(), scala.reflect.ClassTag$.MODULE$.apply(float[].class));
     }
 
     /**
-     * The overhead of a step without its arithmetic: each task reads the broadcast weights and
-     * returns a gradient-sized array, through the same runJob path as the trainer's steps.
+     * A step without its arithmetic: each task reads the broadcast weights (when given) and returns
+     * an array of the given size (a gradient, when it is the weights' size).
      */
-    private static final class OverheadOnly extends AbstractFunction2<TaskContext, scala.collection.Iterator<Block>, float[]>
+    private static final class Probe extends AbstractFunction2<TaskContext, scala.collection.Iterator<Block>, float[]>
             implements Serializable {
         private final Broadcast<float[]> params;
+        private final int floats;
 
-        OverheadOnly(Broadcast<float[]> params) {
+        Probe(Broadcast<float[]> params, int floats) {
             this.params = params;
+            this.floats = floats;
         }
 
         @Override
         public float[] apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
-            float[] w = params.value();
-            float[] g = new float[w.length];
-            g[0] = w[0];
+            float[] g = new float[floats];
+            if (params != null && floats > 0) {
+                g[0] = params.value()[0];
+            } else if (params != null) {
+                params.value();
+            }
             return g;
         }
     }
