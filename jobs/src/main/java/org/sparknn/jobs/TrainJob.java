@@ -12,7 +12,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.sparknn.cli.SparkJob;
 import org.sparknn.dataprep.DatasetMetadata;
 import org.sparknn.dataprep.DatasetSchema;
@@ -188,11 +187,11 @@ public final class TrainJob implements Callable<Integer> {
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "train", System.out, 60_000)) {
             progress.step("packing the training data into " + parts + " cached blocks");
             long loadStart = System.nanoTime();
-            JavaRDD<Block> train = blocks(spark, "train", parts, net, meta).persist(StorageLevel.MEMORY_AND_DISK());
+            JavaRDD<Block> train = Blocks.cache(blocks(spark, "train", parts, net, meta));
             boolean hasValidation = splitExists(files, "validation");
             boolean hasTest = splitExists(files, "test");
             JavaRDD<Block> validation = hasValidation
-                ? blocks(spark, "validation", parts, net, meta).persist(StorageLevel.MEMORY_AND_DISK()) : null;
+                ? Blocks.cache(blocks(spark, "validation", parts, net, meta)) : null;
             long rows = train.map(Block::size).fold(0, Integer::sum);
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             System.out.printf("training rows: %d in %d partitions (%.1f s to load)%s%n", rows, parts, loadSeconds,

@@ -52,6 +52,20 @@ public final class Blocks {
         }, true);
     }
 
+    /**
+     * Caches blocks for training (memory, spilling to disk). In local mode their lineage is also
+     * cut once they are computed ({@code localCheckpoint}): every training step is a job whose task
+     * binary carries the RDD's lineage, here the Parquet scan and shuffle of the input DataFrame
+     * (about 30 KB, serialized on the driver and deserialized by every task, each step), and cutting
+     * it made the mlp's epochs about 25% faster. Local mode has no executor to lose, so nothing
+     * needs the lineage; on a cluster it is kept, so a lost executor's blocks are rebuilt from the
+     * input.
+     */
+    public static JavaRDD<Block> cache(JavaRDD<Block> blocks) {
+        JavaRDD<Block> cached = blocks.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        return blocks.context().isLocal() ? cached.rdd().localCheckpoint().toJavaRDD() : cached;
+    }
+
     static int checkLabel(double label, int classes, String where) {
         if (label < 0 || label >= classes || label != Math.rint(label)) {
             throw new IllegalArgumentException(where + ": label " + label + " is not a class index in 0.." + (classes - 1));

@@ -20,7 +20,6 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.sparknn.dataprep.Normalization;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
@@ -399,11 +398,9 @@ public final class NeuralNetClassifier
         if (parts > 0) {
             df = df.repartition(parts);
         }
-        JavaRDD<Block> blocks = Blocks.of(df, getLabelCol(), getFeaturesCol(), null, length, classes)
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(df, getLabelCol(), getFeaturesCol(), null, length, classes));
         JavaRDD<Block> validation = validationRows == null ? null
-            : Blocks.of(validationRows, getLabelCol(), getFeaturesCol(), null, length, classes)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+            : Blocks.cache(Blocks.of(validationRows, getLabelCol(), getFeaturesCol(), null, length, classes));
         try {
             TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), config.seed());
             DistributedTrainer.Result r = new DistributedTrainer(spark, net, config).fit(blocks, validation, state,

@@ -13,7 +13,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.sparknn.dataprep.DatasetSchema;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
@@ -45,7 +44,7 @@ public final class StepBench {
             Blas.get().describe());
         Dataset<Row> train = DatasetSchema.readSplit(spark, args[0], "train").repartition(parts, col("id"))
             .sortWithinPartitions("id");
-        JavaRDD<Block> blocks = Blocks.of(train, "label", "features", "id", 784, 10).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(train, "label", "features", "id", 784, 10));
         blocks.count();
         TrainConfig config = new TrainConfig(1, 128, 42, Adam.defaults(), LearningRate.constant(0.001), Regularization.NONE,
             "cross_entropy", 2, null, 0, null);

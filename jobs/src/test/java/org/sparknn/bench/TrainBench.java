@@ -9,7 +9,6 @@ import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.sparknn.dataprep.DatasetSchema;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
@@ -66,8 +65,8 @@ public final class TrainBench {
         TrainConfig config = new TrainConfig(8, 256, 42, Adam.defaults(),
             new LearningRate(0.003, LearningRate.Schedule.cosine, 1, 1, 0, 0), Regularization.NONE, "cross_entropy", 2, null, 0, null);
         long s0 = System.nanoTime();
-        JavaRDD<Block> blocks = Blocks.of(train, "label", "features", "id", 784, 10).persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<Block> testBlocks = Blocks.of(test, "label", "features", "id", 784, 10).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(train, "label", "features", "id", 784, 10));
+        JavaRDD<Block> testBlocks = Blocks.cache(Blocks.of(test, "label", "features", "id", 784, 10));
         testBlocks.count();
         double testPackSeconds = (System.nanoTime() - s0) / 1e9;
         DistributedTrainer trainer = new DistributedTrainer(spark, net, config);

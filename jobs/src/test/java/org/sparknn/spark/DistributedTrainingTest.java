@@ -95,6 +95,24 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void cachedBlocksInLocalModeLoseTheirLineageButNoRows() throws IOException {
+        List<Block> expected = Blocks.of(TrainingFixtures.frame(300, 3), "label", "features", "id", 784, 10).collect();
+        JavaRDD<Block> cached = Blocks.cache(Blocks.of(TrainingFixtures.frame(300, 3), "label", "features", "id", 784, 10));
+        List<Block> first = cached.collect();
+        assertTrue(cached.rdd().isCheckpointed(), "local mode: the lineage is cut once the blocks are computed");
+        assertFalse(cached.rdd().toDebugString().contains("ShuffledRowRDD"), cached.rdd().toDebugString());
+        for (List<Block> got : List.of(first, cached.collect())) {
+            assertEquals(expected.size(), got.size());
+            for (int i = 0; i < got.size(); i++) {
+                assertEquals(expected.get(i).partition, got.get(i).partition);
+                assertArrayEquals(expected.get(i).x, got.get(i).x);
+                assertArrayEquals(expected.get(i).y, got.get(i).y);
+            }
+        }
+        cached.unpersist();
+    }
+
+    @Test
     void treeLevelsOnlyWhereSparkWouldAddThem() {
         for (int p = 1; p <= 4; p++) {
             assertFalse(BlockAggregation.addsLevels(p, 1));
