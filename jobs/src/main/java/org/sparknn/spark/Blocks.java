@@ -53,17 +53,27 @@ public final class Blocks {
     }
 
     /**
-     * Caches blocks for training (memory, spilling to disk). In local mode their lineage is also
-     * cut once they are computed ({@code localCheckpoint}): every training step is a job whose task
-     * binary carries the RDD's lineage, here the Parquet scan and shuffle of the input DataFrame
-     * (about 30 KB, serialized on the driver and deserialized by every task, each step), and cutting
-     * it made the mlp's epochs about 25% faster. Local mode has no executor to lose, so nothing
-     * needs the lineage; on a cluster it is kept, so a lost executor's blocks are rebuilt from the
-     * input.
+     * Caches blocks for training (memory, spilling to disk) and cuts their lineage where that
+     * loses nothing. Every training step is a job whose task binary carries the blocks' lineage,
+     * here the Parquet scan and shuffle of the input DataFrame (about 30 KB, serialized on the driver
+     * and deserialized by every task, each step); cutting it made the mlp's epochs about 25% faster
+     * in local mode.
+     * <ul>
+     * <li>Local mode ({@code localCheckpoint}): there is no executor to lose.</li>
+     * <li>A cluster with {@code spark.checkpoint.dir} set ({@code checkpoint}): the blocks are also
+     * written there once, and a lost executor's blocks are read back from those files.</li>
+     * <li>Otherwise the lineage is kept, so a lost executor's blocks are rebuilt from the input.</li>
+     * </ul>
      */
     public static JavaRDD<Block> cache(JavaRDD<Block> blocks) {
         JavaRDD<Block> cached = blocks.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        return blocks.context().isLocal() ? cached.rdd().localCheckpoint().toJavaRDD() : cached;
+        if (blocks.context().isLocal()) {
+            return cached.rdd().localCheckpoint().toJavaRDD();
+        }
+        if (blocks.context().getCheckpointDir().isDefined()) {
+            cached.checkpoint();
+        }
+        return cached;
     }
 
     static int checkLabel(double label, int classes, String where) {

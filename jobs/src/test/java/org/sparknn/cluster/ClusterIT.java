@@ -215,17 +215,33 @@ class ClusterIT {
 
     @Test
     void anExecutorKilledDuringTrainingChangesNothing() throws Exception {
+        // the lost blocks are rebuilt from the input through their lineage
+        executorLoss("executor-loss", Map.of());
+    }
+
+    @Test
+    void anExecutorKilledWithCheckpointedBlocksChangesNothing() throws Exception {
+        // with spark.checkpoint.dir the blocks have no lineage: the lost ones are read back from the files
+        Path dir = WORK.resolve("rdd-checkpoints");
+        executorLoss("executor-loss-checkpointed", Map.of("SPARK_NN_SUBMIT_ARGS",
+            env().get("SPARK_NN_SUBMIT_ARGS") + " --conf spark.checkpoint.dir=" + dir));
+        try (var files = Files.walk(dir)) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("part-")),
+                "the training blocks were checkpointed under " + dir);
+        }
+    }
+
+    private void executorLoss(String name, Map<String, String> extraEnv) throws Exception {
         byte[] expected = localWeights("long-local", LONG_TRAINING);
-        String model = WORK.resolve("executor-loss").toString();
-        Process driver = start("executor-loss", submitCommand("standalone", "train",
-            concat(LONG_TRAINING, "--dataset", dataset, "--output", model)));
-        await("training progress", Duration.ofMinutes(3), () -> logContains("executor-loss", "epoch 1/3 step 20/"), driver,
-            "executor-loss");
+        String model = WORK.resolve(name).toString();
+        Process driver = start(name, submitCommand("standalone", "train",
+            concat(LONG_TRAINING, "--dataset", dataset, "--output", model)), extraEnv);
+        await("training progress", Duration.ofMinutes(3), () -> logContains(name, "epoch 1/3 step 20/"), driver, name);
         List<ProcessHandle> running = executors();
         assertEquals(2, running.size(), "two executors");
         running.get(0).destroyForcibly();
         assertTrue(driver.waitFor(5, TimeUnit.MINUTES), "training did not finish after the executor loss");
-        assertEquals(0, driver.exitValue(), tail("executor-loss"));
+        assertEquals(0, driver.exitValue(), tail(name));
         assertArrayEquals(expected, Files.readAllBytes(Path.of(model, "weights.bin")),
             "the weights equal an unfaulted run's, bit for bit");
         String log = Files.readString(CLUSTER.resolve("logs/master.log"));
