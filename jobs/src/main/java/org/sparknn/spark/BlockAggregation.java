@@ -28,16 +28,16 @@ final class BlockAggregation {
     private BlockAggregation() {
     }
 
-    /** What one partition contributes; a named class, so Spark's closure cleaner leaves it alone. */
-    abstract static class PartitionFunction extends AbstractFunction2<TaskContext, Iterator<Block>, GradientSum>
-            implements Serializable {
-        private static final long serialVersionUID = 1L;
-
+    /**
+     * What one partition contributes. Implemented by named classes (records), never lambdas, so
+     * Spark's closure cleaner leaves them alone.
+     */
+    interface PartitionFunction extends scala.Function2<TaskContext, Iterator<Block>, GradientSum>, Serializable {
         /** The leaf of one block. */
-        abstract GradientSum leaf(Block block);
+        GradientSum leaf(Block block);
 
         @Override
-        public final GradientSum apply(TaskContext context, Iterator<Block> blocks) {
+        default GradientSum apply(TaskContext context, Iterator<Block> blocks) {
             GradientSum acc = null;
             while (blocks.hasNext()) {
                 acc = GradientSum.merge(acc, leaf(blocks.next()));

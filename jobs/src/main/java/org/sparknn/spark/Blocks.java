@@ -26,7 +26,7 @@ public final class Blocks {
      * arrays (see {@link ImageRows}).
      */
     public static JavaRDD<Block> ofDataset(Dataset<Row> df, int length, int classes) {
-        if (ImageRows.featuresOrdinal(df) != 2) {
+        if (!Arrays.asList(df.schema().fieldNames()).contains(DatasetSchema.LABEL)) {
             throw new IllegalArgumentException("no column '" + DatasetSchema.LABEL + "' in the input; columns are "
                 + Arrays.asList(df.schema().fieldNames()));
         }
@@ -34,7 +34,8 @@ public final class Blocks {
             Packer packer = new Packer(length);
             while (rows.hasNext()) {
                 InternalRow r = rows.next();
-                float[] f = ImageRows.features(r, 2);
+                float[] f = ImageRows.features(r);
+                // the row's id is decoded only for an error message
                 if (f == null) {
                     throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': features are null");
                 }
@@ -42,11 +43,12 @@ public final class Blocks {
                     throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': features have " + f.length
                         + " values, the network expects " + length);
                 }
-                Integer label = ImageRows.label(r);
-                if (label == null) {
+                if (r.isNullAt(1)) {
                     throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': label is null");
                 }
-                packer.add(checkLabel(label, classes, "row '" + ImageRows.id(r) + "'"), f, 0);
+                int label = r.getInt(1);
+                packer.add(label >= 0 && label < classes ? label : checkLabel(label, classes, "row '" + ImageRows.id(r) + "'"),
+                    f, 0);
             }
             return List.of(packer.block(partition)).iterator();
         }, true);

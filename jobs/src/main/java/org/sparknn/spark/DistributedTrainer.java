@@ -204,35 +204,11 @@ public final class DistributedTrainer {
     }
 
     /** A training step's task: the partition's gradient share (see {@link #partitionGradient}). */
-    private static final class StepFunction extends BlockAggregation.PartitionFunction {
-        private static final long serialVersionUID = 1L;
-        private final Broadcast<float[]> params;
-        private final String spec;
-        private final String loss;
-        private final long seed;
-        private final int epoch;
-        private final int step;
-        private final int steps;
-        private final int partitions;
-        private final int capacity;
-        private final Augmentation augmentation;
-
-        StepFunction(Broadcast<float[]> params, String spec, String loss, long seed, int epoch, int step, int steps,
-                     int partitions, int capacity, Augmentation augmentation) {
-            this.params = params;
-            this.spec = spec;
-            this.loss = loss;
-            this.seed = seed;
-            this.epoch = epoch;
-            this.step = step;
-            this.steps = steps;
-            this.partitions = partitions;
-            this.capacity = capacity;
-            this.augmentation = augmentation;
-        }
-
+    private record StepFunction(Broadcast<float[]> params, String spec, String loss, long seed, int epoch, int step,
+                                int steps, int partitions, int capacity, Augmentation augmentation)
+        implements BlockAggregation.PartitionFunction {
         @Override
-        GradientSum leaf(Block b) {
+        public GradientSum leaf(Block b) {
             return partitionGradient(b, params.value(), spec, loss, seed, epoch, step, steps, partitions, capacity,
                 augmentation);
         }
@@ -288,24 +264,10 @@ public final class DistributedTrainer {
     }
 
     /** An evaluation's task: the partition's loss and correct count (see {@link #partitionEvaluation}). */
-    private static final class EvaluationFunction extends BlockAggregation.PartitionFunction {
-        private static final long serialVersionUID = 1L;
-        private final Broadcast<float[]> params;
-        private final String spec;
-        private final String loss;
-        private final int partitions;
-        private final int capacity;
-
-        EvaluationFunction(Broadcast<float[]> params, String spec, String loss, int partitions, int capacity) {
-            this.params = params;
-            this.spec = spec;
-            this.loss = loss;
-            this.partitions = partitions;
-            this.capacity = capacity;
-        }
-
+    private record EvaluationFunction(Broadcast<float[]> params, String spec, String loss, int partitions, int capacity)
+        implements BlockAggregation.PartitionFunction {
         @Override
-        GradientSum leaf(Block b) {
+        public GradientSum leaf(Block b) {
             return partitionEvaluation(b, params.value(), spec, loss, partitions, capacity);
         }
     }

@@ -1,5 +1,8 @@
 package org.sparknn.spark;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -27,8 +30,8 @@ final class ImageRows {
     }
 
     /**
-     * The {@code id}, {@code label} (when present) and {@code features} columns of {@code df} as
-     * internal rows, in that order.
+     * The {@code id}, {@code label} and {@code features} columns of {@code df} as internal rows, in
+     * that order; the label is null in every row when {@code df} has no label column.
      */
     static JavaRDD<InternalRow> internal(Dataset<Row> df) {
         StructType schema = df.schema();
@@ -43,19 +46,15 @@ final class ImageRows {
             throw new IllegalArgumentException("features column '" + DatasetSchema.FEATURES + "' is "
                 + features.simpleString() + ", expected array<float>");
         }
-        if (names.contains(DatasetSchema.LABEL) && !schema.apply(DatasetSchema.LABEL).dataType().equals(DataTypes.IntegerType)) {
+        boolean labeled = names.contains(DatasetSchema.LABEL);
+        if (labeled && !schema.apply(DatasetSchema.LABEL).dataType().equals(DataTypes.IntegerType)) {
             throw new IllegalArgumentException("label column '" + DatasetSchema.LABEL + "' is "
                 + schema.apply(DatasetSchema.LABEL).dataType().simpleString() + ", expected int");
         }
-        Dataset<Row> selected = names.contains(DatasetSchema.LABEL)
-            ? df.select(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.FEATURES)
-            : df.select(DatasetSchema.ID, DatasetSchema.FEATURES);
+        Dataset<Row> selected = df.select(col(DatasetSchema.ID),
+            labeled ? col(DatasetSchema.LABEL) : lit(null).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL),
+            col(DatasetSchema.FEATURES));
         return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd().toJavaRDD();
-    }
-
-    /** Where the features are in rows of {@link #internal} over {@code df}. */
-    static int featuresOrdinal(Dataset<Row> df) {
-        return Arrays.asList(df.schema().fieldNames()).contains(DatasetSchema.LABEL) ? 2 : 1;
     }
 
     /** The id of an internal row of {@link #internal}. */
@@ -63,17 +62,17 @@ final class ImageRows {
         return r.isNullAt(0) ? null : r.getUTF8String(0).toString();
     }
 
-    /** The label of an internal row of {@link #internal} with {@code featuresOrdinal == 2}, or null. */
+    /** The label of an internal row of {@link #internal}, or null. */
     static Integer label(InternalRow r) {
         return r.isNullAt(1) ? null : r.getInt(1);
     }
 
     /** The features of an internal row as a new array; null when the column is null. */
-    static float[] features(InternalRow r, int ordinal) {
-        if (r.isNullAt(ordinal)) {
+    static float[] features(InternalRow r) {
+        if (r.isNullAt(2)) {
             return null;
         }
-        ArrayData a = r.getArray(ordinal);
+        ArrayData a = r.getArray(2);
         int n = a.numElements();
         // an UnsafeArrayData holds its null bits as words after its 8-byte length: test them a word
         // at a time (13 words for 784 values) instead of bit by bit
@@ -91,12 +90,11 @@ final class ImageRows {
 
     /** The rows as beans, each with its own arrays (internal rows are reused by Spark). */
     static JavaRDD<ImageRow> beans(Dataset<Row> df) {
-        int f = featuresOrdinal(df);
         return internal(df).map(r -> {
             ImageRow b = new ImageRow();
             b.setId(id(r));
-            b.setLabel(f == 2 ? label(r) : null);
-            b.setFeatures(features(r, f));
+            b.setLabel(label(r));
+            b.setFeatures(features(r));
             return b;
         });
     }

@@ -143,11 +143,10 @@ public final class StepBench {
 
         @Override
         public float[] apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
+            float[] w = params == null ? null : params.value();
             float[] g = new float[floats];
-            if (params != null && floats > 0) {
-                g[0] = params.value()[0];
-            } else if (params != null) {
-                params.value();
+            if (w != null && floats > 0) {
+                g[0] = w[0];
             }
             return g;
         }
