@@ -26,6 +26,7 @@ public final class TestSpark {
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                .config("spark.kryo.unsafe", "true")
                 .getOrCreate();
             session.sparkContext().setLogLevel("WARN");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));

@@ -72,6 +72,7 @@ class DeploymentFilesTest {
                 assertTrue(sparkKnows(key), env + ".properties: '" + key + "' is not a Spark configuration key");
             }
             assertEquals("org.apache.spark.serializer.KryoSerializer", p.getProperty("spark.serializer"), env);
+            assertEquals("true", p.getProperty("spark.kryo.unsafe"), env);
             assertEquals("1", p.getProperty("spark.executorEnv.OPENBLAS_NUM_THREADS"), env);
             assertNotNull(p.getProperty("spark.task.maxDirectResultSize"), env);
             assertNotNull(p.getProperty("spark.driver.maxResultSize"), env);
