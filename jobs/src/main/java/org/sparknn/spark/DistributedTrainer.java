@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.model.Network;
@@ -14,11 +13,12 @@ import org.sparknn.nn.train.Seeds;
 import org.sparknn.nn.train.TrainState;
 
 /**
- * Data-parallel mini-batch training over cached {@link Block}s. Each step broadcasts the
- * parameters; every partition runs forward/backward on its share of the global batch and adds
+ * Data-parallel mini-batch training over cached {@link Block}s. Each step ships the
+ * parameters to the tasks ({@link TaskWeights}: a broadcast, or inside the task for small models on
+ * clusters); every partition runs forward/backward on its share of the global batch and adds
  * into one gradient array; {@code treeAggregate} with a null zero value brings the partial sums to
  * the driver, merged in a fixed order ({@link GradientSum}); the driver averages, regularizes and
- * applies the optimizer, then destroys the broadcast. Every random choice is seeded by (seed,
+ * applies the optimizer, then releases the shipped weights. Every random choice is seeded by (seed,
  * epoch, step, partition), so a run is reproducible to the bit for a given partition count, and a
  * re-executed task changes nothing.
  */
@@ -50,8 +50,8 @@ public final class DistributedTrainer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistributedTrainer.class);
 
     private final JavaSparkContext sc;
-    /** Driver-side time split of the current epoch, nanoseconds: broadcast, gradient job, optimizer. */
-    private long broadcastNanos;
+    /** Driver-side time split of the current epoch, nanoseconds: shipping weights, gradient job, optimizer. */
+    private long shipNanos;
     private long jobNanos;
     private long optimizerNanos;
     private final Network net;
@@ -99,7 +99,7 @@ public final class DistributedTrainer {
             double penalty = r.epochPenalty();
             double seconds = r.epochSeconds();
             double lr = 0;
-            broadcastNanos = 0;
+            shipNanos = 0;
             jobNanos = 0;
             optimizerNanos = 0;
             for (int step = r.stepInEpoch(); step < steps; step++) {
@@ -138,8 +138,8 @@ public final class DistributedTrainer {
                 valLoss = v.loss();
                 valAccuracy = v.accuracy();
             }
-            LOG.info("epoch {}: {} steps; driver time: broadcast {} s, gradient jobs {} s, optimizer {} s",
-                epoch + 1, steps - r.stepInEpoch(), String.format("%.2f", broadcastNanos / 1e9),
+            LOG.info("epoch {}: {} steps; driver time: shipping weights {} s, gradient jobs {} s, optimizer {} s",
+                epoch + 1, steps - r.stepInEpoch(), String.format("%.2f", shipNanos / 1e9),
                 String.format("%.2f", jobNanos / 1e9), String.format("%.2f", optimizerNanos / 1e9));
             EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / count + penalty / steps, (double) correct / count,
                 valLoss, valAccuracy, lr, seconds, count / seconds);
@@ -189,22 +189,22 @@ public final class DistributedTrainer {
     /** The summed gradient, loss, correct count and example count of one global step. */
     GradientSum.Node gradient(JavaRDD<Block> blocks, float[] params, int epoch, int step, int steps) {
         long start = System.nanoTime();
-        Broadcast<float[]> bc = sc.broadcast(params.clone());
-        long broadcast = System.nanoTime();
-        broadcastNanos += broadcast - start;
+        TaskWeights weights = TaskWeights.ship(sc, params);
+        long shipped = System.nanoTime();
+        shipNanos += shipped - start;
         try {
-            GradientSum sum = BlockAggregation.run(blocks, new StepFunction(bc, specJson, config.loss(), config.seed(), epoch,
+            GradientSum sum = BlockAggregation.run(blocks, new StepFunction(weights, specJson, config.loss(), config.seed(), epoch,
                 step, steps, blocks.getNumPartitions(), Math.min(config.batchSize(), CHUNK), config.augmentation()),
                 config.aggregationDepth());
             return sum.total();
         } finally {
-            bc.destroy();
-            jobNanos += System.nanoTime() - broadcast;
+            weights.release();
+            jobNanos += System.nanoTime() - shipped;
         }
     }
 
     /** A training step's task: the partition's gradient share (see {@link #partitionGradient}). */
-    private record StepFunction(Broadcast<float[]> params, String spec, String loss, long seed, int epoch, int step,
+    private record StepFunction(TaskWeights params, String spec, String loss, long seed, int epoch, int step,
                                 int steps, int partitions, int capacity, Augmentation augmentation)
         implements BlockAggregation.PartitionFunction {
         @Override
@@ -252,19 +252,19 @@ public final class DistributedTrainer {
 
     /** Mean loss and accuracy of {@code params} over all rows of the blocks (no dropout). */
     public Evaluation evaluate(JavaRDD<Block> blocks, float[] params) {
-        Broadcast<float[]> bc = sc.broadcast(params.clone());
+        TaskWeights weights = TaskWeights.ship(sc, params);
         try {
-            GradientSum.Node total = BlockAggregation.run(blocks, new EvaluationFunction(bc, specJson, config.loss(),
+            GradientSum.Node total = BlockAggregation.run(blocks, new EvaluationFunction(weights, specJson, config.loss(),
                 blocks.getNumPartitions(), Math.max(config.batchSize(), CHUNK)), config.aggregationDepth()).total();
             return new Evaluation(total.loss / Math.max(1, total.count), (double) total.correct / Math.max(1, total.count),
                 total.count);
         } finally {
-            bc.destroy();
+            weights.release();
         }
     }
 
     /** An evaluation's task: the partition's loss and correct count (see {@link #partitionEvaluation}). */
-    private record EvaluationFunction(Broadcast<float[]> params, String spec, String loss, int partitions, int capacity)
+    private record EvaluationFunction(TaskWeights params, String spec, String loss, int partitions, int capacity)
         implements BlockAggregation.PartitionFunction {
         @Override
         public GradientSum leaf(Block b) {

@@ -3,13 +3,20 @@ package org.sparknn.bench;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.TaskInfo;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -25,18 +32,20 @@ import org.sparknn.nn.train.TrainState;
 import org.sparknn.spark.Block;
 import org.sparknn.spark.Blocks;
 import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.spark.TaskWeights;
 import org.sparknn.spark.TrainConfig;
+import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
 /**
  * The median training step of the mlp and cnn presets (global batch 128 over the training split of
- * a dataset) on whatever master the session has, split into Spark overhead (broadcast, a job that
- * returns a gradient-sized array per partition, destroy) and compute. Prints one machine-readable
+ * a dataset) on whatever master the session has, split into Spark overhead (shipping the weights as the trainer does, a job
+ * that returns a gradient-sized array per partition, releasing the weights) and compute. Prints one machine-readable
  * line per preset ("STEP preset step_ms overhead_ms"), medians of 100 steps after 200 warm-up steps. Run by bench/cluster-vs-local.
  */
 public final class StepBench {
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         SparkSession spark = SparkSession.builder().appName("spark-nn step bench").getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         int parts = Integer.parseInt(args[1]);
@@ -61,7 +70,8 @@ public final class StepBench {
     private static final int MEASURED = 100;
 
     /** Median step and overhead in ms per preset, printed and returned. */
-    static Map<String, double[]> stepSplit(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config) {
+    static Map<String, double[]> stepSplit(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config)
+            throws java.util.concurrent.TimeoutException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Map<String, double[]> out = new LinkedHashMap<>();
         for (String preset : new String[] {"mlp", "cnn"}) {
@@ -71,14 +81,18 @@ public final class StepBench {
             int steps = 469;
             double[] full = new double[MEASURED];
             double[] overhead = new double[MEASURED];
+            TaskTimes times = new TaskTimes();
+            spark.sparkContext().addSparkListener(times);
             for (int i = 0; i < MEASURED + WARMUP; i++) {
+                sc.setJobGroup(i >= WARMUP ? TaskTimes.MEASURED_GROUP : "warm-up", "training step", false);
                 long a = System.nanoTime();
                 s.applyGradientSum(t.stepGradient(blocks, s.params(), 0, i, steps), 128, 0.001);
                 long b = System.nanoTime();
+                sc.setJobGroup("probe", "overhead probe", false);
                 float[] p = s.params();
-                Broadcast<float[]> bc = sc.broadcast(p.clone());
-                probe(blocks, bc, p.length);
-                bc.destroy();
+                TaskWeights w = TaskWeights.ship(sc, p);
+                probe(blocks, null, w, p.length);
+                w.release();
                 long c = System.nanoTime();
                 if (i >= WARMUP) {
                     full[i - WARMUP] = (b - a) / 1e6;
@@ -89,6 +103,10 @@ public final class StepBench {
             double overMs = median(overhead);
             System.out.printf("%s (%d params): median step %.1f ms = Spark overhead %.1f ms + compute %.1f ms; epoch of %d steps ~ %.1f s%n",
                 preset, n.paramCount(), stepMs, overMs, stepMs - overMs, steps, steps * stepMs / 1000);
+            sc.clearJobGroup();
+            spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
+            spark.sparkContext().removeSparkListener(times);
+            System.out.println("  step tasks (medians): " + times.report());
             System.out.printf("STEP %s %.2f %.2f%n", preset, stepMs, overMs);
             out.put(preset, new double[] {stepMs, overMs});
         }
@@ -103,13 +121,13 @@ public final class StepBench {
         double[] result = new double[MEASURED];
         for (int i = 0; i < MEASURED + WARMUP; i++) {
             long a = System.nanoTime();
-            probe(blocks, null, 0);
+            probe(blocks, null, null, 0);
             long b = System.nanoTime();
             Broadcast<float[]> bc = sc.broadcast(new float[100_000]);
-            probe(blocks, bc, 0);
+            probe(blocks, bc, null, 0);
             bc.destroy();
             long c = System.nanoTime();
-            probe(blocks, null, 100_000);
+            probe(blocks, null, null, 100_000);
             long d = System.nanoTime();
             if (i >= WARMUP) {
                 empty[i - WARMUP] = (b - a) / 1e6;
@@ -122,8 +140,8 @@ public final class StepBench {
     }
 
     /** One job through the trainer's runJob path: every task reads {@code bc} (if any) and returns {@code floats}. */
-    private static void probe(JavaRDD<Block> blocks, Broadcast<float[]> bc, int floats) {
-        blocks.context().runJob(blocks.rdd(), new Probe(bc, floats), scala.collection.immutable.Range$.MODULE$.apply(0,
+    private static void probe(JavaRDD<Block> blocks, Broadcast<float[]> bc, TaskWeights weights, int floats) {
+        blocks.context().runJob(blocks.rdd(), new Probe(bc, weights, floats), scala.collection.immutable.Range$.MODULE$.apply(0,
             blocks.getNumPartitions()), new Discard(), scala.reflect.ClassTag$.MODULE$.apply(float[].class));
     }
 
@@ -133,22 +151,70 @@ public final class StepBench {
      */
     private static final class Probe extends AbstractFunction2<TaskContext, scala.collection.Iterator<Block>, float[]>
             implements Serializable {
-        private final Broadcast<float[]> params;
+        private final Broadcast<float[]> broadcast;
+        private final TaskWeights weights;
         private final int floats;
 
-        Probe(Broadcast<float[]> params, int floats) {
-            this.params = params;
+        Probe(Broadcast<float[]> broadcast, TaskWeights weights, int floats) {
+            this.broadcast = broadcast;
+            this.weights = weights;
             this.floats = floats;
         }
 
         @Override
         public float[] apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
-            float[] w = params == null ? null : params.value();
+            float[] w = broadcast != null ? broadcast.value() : weights != null ? weights.value() : null;
             float[] g = new float[floats];
             if (w != null && floats > 0) {
                 g[0] = w[0];
             }
             return g;
+        }
+    }
+
+    /**
+     * Where the measured steps' task time goes, from Spark's own task metrics (millisecond
+     * resolution): from job submission to task launch, deserializing the task (fetching the task
+     * function, which every job broadcasts), running it, and the rest of launch-to-finish (result
+     * serialization, status report, fetching the result on the driver).
+     */
+    private static final class TaskTimes extends SparkListener {
+        static final String MEASURED_GROUP = "measured";
+        private final Map<Integer, Long> jobStart = new HashMap<>();
+        private final Map<Integer, Integer> stageJob = new HashMap<>();
+        private final List<double[]> tasks = new ArrayList<>();
+
+        @Override
+        public synchronized void onJobStart(SparkListenerJobStart e) {
+            if (MEASURED_GROUP.equals(e.properties().getProperty("spark.jobGroup.id"))) {
+                jobStart.put(e.jobId(), e.time());
+                CollectionConverters.asJava(e.stageIds()).forEach(stage -> stageJob.put((Integer) stage, e.jobId()));
+            }
+        }
+
+        @Override
+        public synchronized void onTaskEnd(SparkListenerTaskEnd e) {
+            Integer job = stageJob.get(e.stageId());
+            if (job == null || e.taskMetrics() == null) {
+                return;
+            }
+            TaskInfo info = e.taskInfo();
+            long deserialize = e.taskMetrics().executorDeserializeTime();
+            long run = e.taskMetrics().executorRunTime();
+            tasks.add(new double[] {info.launchTime() - jobStart.get(job), deserialize, run,
+                info.finishTime() - info.launchTime() - deserialize - run});
+        }
+
+        synchronized String report() {
+            double[][] columns = new double[4][tasks.size()];
+            for (int i = 0; i < tasks.size(); i++) {
+                for (int c = 0; c < 4; c++) {
+                    columns[c][i] = tasks.get(i)[c];
+                }
+            }
+            return tasks.isEmpty() ? "no task metrics" : String.format(
+                "launched %.0f ms after submission, deserialize %.0f ms, run %.0f ms, result and status %.0f ms (%d tasks)",
+                median(columns[0]), median(columns[1]), median(columns[2]), median(columns[3]), tasks.size());
         }
     }
 

@@ -1,0 +1,52 @@
+package org.sparknn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.sparknn.testing.TestSpark;
+
+class TaskWeightsTest {
+    private static final JavaSparkContext SC = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+
+    @Test
+    void smallModelsRideInTheTaskOnlyOnClusters() {
+        assertFalse(TaskWeights.inline(true, 10), "local mode always broadcasts");
+        assertTrue(TaskWeights.inline(false, 101_770), "mlp-sized weights go inside the task on a cluster");
+        assertTrue(TaskWeights.inline(false, (int) (TaskWeights.INLINE_MAX_BYTES / 4)));
+        assertFalse(TaskWeights.inline(false, (int) (TaskWeights.INLINE_MAX_BYTES / 4) + 1));
+        assertFalse(TaskWeights.inline(false, 693_962), "cnn-sized weights are broadcast");
+        assertFalse(TaskWeights.ship(SC, new float[10]).isInline(), "the test session is local");
+    }
+
+    @Test
+    void tasksSeeTheSameCopyEitherWay() {
+        float[] params = new float[5000];
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) Math.sin(i) * 1e-3f;
+        }
+        float[] expected = params.clone();
+        JavaRDD<Integer> parts = SC.parallelize(List.of(0, 1, 2), 3);
+        for (boolean inline : new boolean[] {true, false}) {
+            TaskWeights w = TaskWeights.ship(SC, params, inline);
+            assertEquals(inline, w.isInline());
+            params[0] = 42f; // the shipped weights are a copy taken when shipped
+            try {
+                List<float[]> seen = parts.map(i -> w.value()).collect();
+                assertEquals(3, seen.size());
+                for (float[] s : seen) {
+                    assertArrayEquals(expected, s, inline ? "inline" : "broadcast");
+                }
+                assertArrayEquals(expected, w.value());
+            } finally {
+                w.release();
+            }
+            params[0] = expected[0];
+        }
+    }
+}
