@@ -23,6 +23,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.sparknn.cli.SparkJob;
 import org.sparknn.dataprep.AtomicOutput;
 import org.sparknn.dataprep.DatasetSchema;
@@ -203,18 +204,19 @@ public final class ScoreJob implements Callable<Integer> {
         if (partitions != null && rows.rdd().getNumPartitions() < partitions) {
             rows = rows.repartition(partitions);
         }
-        Dataset<Row> scores = new Scorer(m).score(spark, rows, labeled, transform, topK)
-            .withColumn("model", lit(model))
-            .withColumn("model_sha256", lit(sha));
+        LinkedHashMap<String, String> identity = new LinkedHashMap<>();
+        identity.put("model", model);
+        identity.put("model_sha256", sha);
+        // rows are counted by the writing job itself, as its tasks produce them
+        LongAccumulator scored = spark.sparkContext().longAccumulator("rows scored");
+        Dataset<Row> scores = new Scorer(m).score(spark, rows, labeled, transform, topK, identity, scored);
 
         String target = target();
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "score", out, 10_000);
              AtomicOutput staged = new AtomicOutput(files, target, overwrite || runDate != null)) {
             progress.step("scoring into " + target);
-            // rows are counted by the writing job itself (metrics of its successful tasks)
-            Observation scored = new Observation("scored");
-            writer(scores.observe(scored, count(lit(1)).as("rows"))).save(staged.stagingRoot().toString());
-            long written = observedRows(scored);
+            writer(scores).save(staged.stagingRoot().toString());
+            long written = scored.value();
             long rejected = 0;
             if (decoded != null) {
                 progress.step("writing the rejects");

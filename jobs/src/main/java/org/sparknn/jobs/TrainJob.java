@@ -309,7 +309,7 @@ public final class TrainJob implements Callable<Integer> {
      * they are merged without a shuffle; with fewer, rows are hash-partitioned by id and sorted.
      */
     private JavaRDD<Block> blocks(SparkSession spark, String split, int parts, Network net, DatasetMetadata meta) {
-        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split);
+        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split, meta);
         df = df.rdd().getNumPartitions() >= parts ? df.coalesce(parts)
             : df.repartition(parts, col(DatasetSchema.ID)).sortWithinPartitions(DatasetSchema.ID);
         return Blocks.ofDataset(df, net.inputSize(), meta.numClasses());

@@ -39,7 +39,7 @@ public record DatasetInput(Dataset<ImageRow> rows, boolean labeled, Scorer.Input
         if (meta.labeled() && meta.numClasses() > classes) {
             throw new IllegalArgumentException(dataset + " has " + meta.numClasses() + " classes but the model only " + classes);
         }
-        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split);
+        Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split, meta);
         Dataset<Row> selected = meta.labeled()
             ? df.select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES))
             : df.select(col(DatasetSchema.ID), lit(null).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL),

@@ -34,6 +34,14 @@ final class ImageRows {
      * that order; the label is null in every row when {@code df} has no label column.
      */
     static JavaRDD<InternalRow> internal(Dataset<Row> df) {
+        return ((org.apache.spark.sql.classic.Dataset<Row>) select(df)).queryExecution().toRdd().toJavaRDD();
+    }
+
+    /**
+     * The {@code id}, {@code label} (a null literal when {@code df} has none) and {@code features}
+     * columns of {@code df}, checked for their types.
+     */
+    static Dataset<Row> select(Dataset<Row> df) {
         StructType schema = df.schema();
         List<String> names = Arrays.asList(schema.fieldNames());
         for (String c : new String[] {DatasetSchema.ID, DatasetSchema.FEATURES}) {
@@ -51,10 +59,9 @@ final class ImageRows {
             throw new IllegalArgumentException("label column '" + DatasetSchema.LABEL + "' is "
                 + schema.apply(DatasetSchema.LABEL).dataType().simpleString() + ", expected int");
         }
-        Dataset<Row> selected = df.select(col(DatasetSchema.ID),
+        return df.select(col(DatasetSchema.ID),
             labeled ? col(DatasetSchema.LABEL) : lit(null).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL),
             col(DatasetSchema.FEATURES));
-        return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd().toJavaRDD();
     }
 
     /** The id of an internal row of {@link #internal}. */

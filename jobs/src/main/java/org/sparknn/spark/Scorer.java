@@ -2,6 +2,7 @@ package org.sparknn.spark;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaRDD;
@@ -9,10 +10,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.LongAccumulator;
 import org.sparknn.dataprep.Normalization;
 import org.sparknn.nn.layer.Activation;
 import org.sparknn.nn.model.ModelDirectory;
@@ -78,6 +84,11 @@ public final class Scorer {
 
     /** The output schema for labeled or unlabeled input and {@code topK} (0 for none). */
     public static StructType schema(boolean labeled, int topK) {
+        return schema(labeled, topK, List.of());
+    }
+
+    /** The output schema with {@code constants} as trailing non-null string columns. */
+    static StructType schema(boolean labeled, int topK, List<String> constants) {
         StructType s = new StructType().add(ID, DataTypes.StringType, false);
         if (labeled) {
             s = s.add(LABEL, DataTypes.IntegerType, true);
@@ -88,6 +99,9 @@ public final class Scorer {
         if (topK > 0) {
             s = s.add(TOP_K, DataTypes.createArrayType(CLASS_SCORE, false), false);
         }
+        for (String c : constants) {
+            s = s.add(c, DataTypes.StringType, false);
+        }
         return s;
     }
 
@@ -97,6 +111,20 @@ public final class Scorer {
      */
     public Dataset<Row> score(SparkSession spark, Dataset<ImageRow> rows, boolean labeled, InputTransform transform,
                               int topK) {
+        return score(spark, rows, labeled, transform, topK, new LinkedHashMap<>(), null);
+    }
+
+    /**
+     * Scores every row as {@link #score(SparkSession, Dataset, boolean, InputTransform, int)} does,
+     * with {@code constants} (name to value) as string columns after the others, the same in every
+     * row, and every output row counted into {@code rows} (when not null) as it is produced. The
+     * constants are part of the produced rows rather than a projection over them, and the count is
+     * an accumulator rather than an observation: both save the writing query planning work (measured
+     * 40-60 ms of a scoring run). In a result stage (a write) Spark applies a task's accumulator
+     * update once, and only for successful tasks, so the count is exact under retries.
+     */
+    public Dataset<Row> score(SparkSession spark, Dataset<ImageRow> rows, boolean labeled, InputTransform transform,
+                              int topK, LinkedHashMap<String, String> constants, LongAccumulator counted) {
         int classes = model.spec().classNames().size();
         if (topK < 0 || topK > classes) {
             throw new IllegalArgumentException("--top-k must be between 0 and the model's " + classes
@@ -106,40 +134,56 @@ public final class Scorer {
         String specJson = model.spec().network().toJson();
         String[] names = model.spec().classNames().toArray(new String[0]);
         int channels = model.spec().network().input().channels();
-        // the features are read from Spark's internal rows, not through the bean encoder (see ImageRows)
-        JavaRDD<Row> scored = ImageRows.beans(rows.toDF()).mapPartitions(it -> new Batches(it, specJson, params.value(),
-            names, channels, labeled, transform, topK));
-        return spark.createDataFrame(scored, schema(labeled, topK));
+        // the features are read from Spark's column vectors or internal rows (see ImageCursor), and the
+        // output is built as internal rows: no per-value conversion on either side
+        String[] values = constants.values().toArray(new String[0]);
+        JavaRDD<InternalRow> scored = ImageCursor.mapPartitions(rows.toDF(), (partition, cursor) -> new Batches(cursor,
+            specJson, params.value(), names, channels, labeled, transform, topK, values, counted));
+        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored.rdd(),
+            schema(labeled, topK, List.copyOf(constants.keySet())), false);
     }
 
     /** Forward passes over batches of a partition's rows. */
-    private static final class Batches implements Iterator<Row> {
-        private final Iterator<ImageRow> input;
+    private static final class Batches implements Iterator<InternalRow> {
+        private final ImageCursor input;
         private final Network net;
         private final Network.Workspace ws;
         private final float[] params;
-        private final String[] names;
+        private final UTF8String[] names;
         private final int channels;
         private final boolean labeled;
         private final InputTransform transform;
         private final int topK;
+        private final UTF8String[] constants;
+        private final LongAccumulator counted;
         private final int length;
-        private final List<Row> ready = new ArrayList<>(BATCH);
-        private final ImageRow[] pending = new ImageRow[BATCH];
+        private final List<InternalRow> ready = new ArrayList<>(BATCH);
+        private final UTF8String[] ids = new UTF8String[BATCH];
+        private final Integer[] labels = new Integer[BATCH];
+        private final float[] row;
         private int next;
 
-        Batches(Iterator<ImageRow> input, String specJson, float[] params, String[] names, int channels, boolean labeled,
-                InputTransform transform, int topK) {
+        Batches(ImageCursor input, String specJson, float[] params, String[] names, int channels, boolean labeled,
+                InputTransform transform, int topK, String[] constants, LongAccumulator counted) {
             this.input = input;
+            this.constants = new UTF8String[constants.length];
+            for (int c = 0; c < constants.length; c++) {
+                this.constants[c] = UTF8String.fromString(constants[c]);
+            }
+            this.counted = counted;
             this.net = Worker.network(specJson);
             this.ws = Worker.workspace(specJson, BATCH);
             this.params = params;
-            this.names = names;
+            this.names = new UTF8String[names.length];
+            for (int c = 0; c < names.length; c++) {
+                this.names[c] = UTF8String.fromString(names[c]);
+            }
             this.channels = channels;
             this.labeled = labeled;
             this.transform = transform;
             this.topK = topK;
             this.length = net.inputSize();
+            this.row = new float[length];
         }
 
         @Override
@@ -150,16 +194,21 @@ public final class Scorer {
             ready.clear();
             next = 0;
             int b = 0;
-            while (b < BATCH && input.hasNext()) {
-                ImageRow r = input.next();
-                float[] x = r.getFeatures();
-                if (x == null || x.length != length) {
-                    throw new IllegalArgumentException("row '" + r.getId() + "' has " + (x == null ? "no" : x.length)
+            while (b < BATCH && input.advance()) {
+                int n = input.featureCount();
+                if (n != length) {
+                    throw new IllegalArgumentException("row '" + input.id() + "' has " + (n < 0 ? "no" : n)
                         + " feature values but the model expects " + length);
                 }
-                transform.applyInPlace(x, channels);
-                System.arraycopy(x, 0, ws.input(), b * length, length);
-                pending[b++] = r;
+                if (transform == InputTransform.NONE) {
+                    input.copyFeatures(ws.input(), b * length);
+                } else {
+                    input.copyFeatures(row, 0);
+                    transform.applyInPlace(row, channels);
+                    System.arraycopy(row, 0, ws.input(), b * length, length);
+                }
+                ids[b] = input.id();
+                labels[b++] = input.label();
             }
             if (b == 0) {
                 return false;
@@ -176,40 +225,44 @@ public final class Scorer {
                     Activation.softmax(raw, i * classes, p, 0, classes);
                 }
                 int predicted = Network.argMax(p, 0, classes);
-                Object[] values = new Object[4 + (labeled ? 1 : 0) + (topK > 0 ? 1 : 0)];
+                Object[] values = new Object[4 + (labeled ? 1 : 0) + (topK > 0 ? 1 : 0) + constants.length];
                 int k = 0;
-                values[k++] = pending[i].getId();
+                values[k++] = ids[i];
                 if (labeled) {
-                    values[k++] = pending[i].getLabel();
+                    values[k++] = labels[i];
                 }
                 values[k++] = predicted;
                 values[k++] = names[predicted];
-                values[k++] = p;
+                values[k++] = UnsafeArrayData.fromPrimitiveArray(p);
                 if (topK > 0) {
-                    values[k] = topK(p);
+                    values[k++] = topK(p);
                 }
-                ready.add(RowFactory.create(values));
-                pending[i] = null;
+                System.arraycopy(constants, 0, values, k, constants.length);
+                ready.add(new GenericInternalRow(values));
+                ids[i] = null;
+            }
+            if (counted != null) {
+                counted.add(b);
             }
             return true;
         }
 
-        private Row[] topK(float[] p) {
+        private GenericArrayData topK(float[] p) {
             Integer[] order = new Integer[p.length];
             for (int c = 0; c < order.length; c++) {
                 order[c] = c;
             }
             // most probable first; ties by class index, so the order is deterministic
             java.util.Arrays.sort(order, (a, c) -> p[a] != p[c] ? Float.compare(p[c], p[a]) : Integer.compare(a, c));
-            Row[] top = new Row[topK];
+            Object[] top = new Object[topK];
             for (int j = 0; j < topK; j++) {
-                top[j] = RowFactory.create(order[j], names[order[j]], p[order[j]]);
+                top[j] = new GenericInternalRow(new Object[] {order[j], names[order[j]], p[order[j]]});
             }
-            return top;
+            return new GenericArrayData(top);
         }
 
         @Override
-        public Row next() {
+        public InternalRow next() {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
