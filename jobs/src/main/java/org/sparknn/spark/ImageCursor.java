@@ -37,11 +37,11 @@ import scala.reflect.ClassTag$;
  *
  * <p>{@link #mapPartitions} reads a plain Parquet scan (column selection only, as data-prep's
  * splits are read) straight from the column vectors of Spark's vectorized reader: a row's
- * features are one bulk copy out of the batch, and a batch with no null element anywhere is
+ * features are copied once, out of the batch into the caller's array, and a batch with no null element anywhere is
  * known to be null-free without looking at each value. Any other plan (filters, exchanges, other
  * sources) is read from internal rows ({@link ImageRows}), with the same results. Measured on the
  * score bench: converting the column vectors to rows copied every feature value one at a time
- * with a null test each.
+ * with a null test each, and the row's array was then copied again.
  */
 interface ImageCursor {
     /** Moves to the next row; false when there is none. */
@@ -213,7 +213,11 @@ interface ImageCursor {
                     }
                 }
             }
-            System.arraycopy(a.toFloatArray(), 0, dst, offset, n);
+            // straight into dst: ColumnarArray.toFloatArray would allocate a copy per row (measured on
+            // the score bench's reading alone: 1.0 s of task CPU with it, 0.82 s without)
+            for (int i = 0; i < n; i++) {
+                dst[offset + i] = a.getFloat(i);
+            }
         }
 
         /**
