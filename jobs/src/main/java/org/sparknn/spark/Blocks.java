@@ -8,7 +8,6 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
@@ -22,36 +21,35 @@ public final class Blocks {
 
     /**
      * Blocks of a dataset split in the contract's schema (id string, label int, features
-     * array&lt;float&gt;), read from Spark's internal rows so the features are copied as primitive
-     * arrays (see {@link ImageRows}).
+     * array&lt;float&gt;), read from Spark's column vectors or internal rows so the features are copied
+     * as primitive values (see {@link ImageCursor}).
      */
     public static JavaRDD<Block> ofDataset(Dataset<Row> df, int length, int classes) {
         if (!Arrays.asList(df.schema().fieldNames()).contains(DatasetSchema.LABEL)) {
             throw new IllegalArgumentException("no column '" + DatasetSchema.LABEL + "' in the input; columns are "
                 + Arrays.asList(df.schema().fieldNames()));
         }
-        return ImageRows.internal(df).mapPartitionsWithIndex((Integer partition, Iterator<InternalRow> rows) -> {
+        return ImageCursor.mapPartitions(df, (partition, rows) -> {
             Packer packer = new Packer(length);
-            while (rows.hasNext()) {
-                InternalRow r = rows.next();
-                float[] f = ImageRows.features(r);
+            while (rows.advance()) {
+                int n = rows.featureCount();
                 // the row's id is decoded only for an error message
-                if (f == null) {
-                    throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': features are null");
+                if (n < 0) {
+                    throw new IllegalArgumentException("row '" + rows.id() + "': features are null");
                 }
-                if (f.length != length) {
-                    throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': features have " + f.length
+                if (n != length) {
+                    throw new IllegalArgumentException("row '" + rows.id() + "': features have " + n
                         + " values, the network expects " + length);
                 }
-                if (r.isNullAt(1)) {
-                    throw new IllegalArgumentException("row '" + ImageRows.id(r) + "': label is null");
+                Integer label = rows.label();
+                if (label == null) {
+                    throw new IllegalArgumentException("row '" + rows.id() + "': label is null");
                 }
-                int label = r.getInt(1);
-                packer.add(label >= 0 && label < classes ? label : checkLabel(label, classes, "row '" + ImageRows.id(r) + "'"),
-                    f, 0);
+                int at = packer.next(label >= 0 && label < classes ? label : checkLabel(label, classes, "row '" + rows.id() + "'"));
+                rows.copyFeatures(packer.x(), at);
             }
             return List.of(packer.block(partition)).iterator();
-        }, true);
+        });
     }
 
     /**

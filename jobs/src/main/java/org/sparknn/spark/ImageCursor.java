@@ -15,6 +15,7 @@ import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExprId;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.execution.CoalesceExec;
 import org.apache.spark.sql.execution.ColumnarToRowExec;
 import org.apache.spark.sql.execution.FileSourceScanExec;
 import org.apache.spark.sql.execution.InputAdapter;
@@ -35,8 +36,8 @@ import scala.reflect.ClassTag$;
  * One partition's rows of the dataset contract (id, label or null, features), one row at a time.
  * What a row returns is valid until the next {@link #advance()}.
  *
- * <p>{@link #mapPartitions} reads a plain Parquet scan (column selection only, as data-prep's
- * splits are read) straight from the column vectors of Spark's vectorized reader: a row's
+ * <p>{@link #mapPartitions} reads a plain Parquet scan (column selection and at most one coalesce,
+ * as data-prep's splits are read for scoring and training) straight from the column vectors of Spark's vectorized reader: a row's
  * features are copied once, out of the batch into the caller's array, and a batch with no null element anywhere is
  * known to be null-free without looking at each value. Any other plan (filters, exchanges, other
  * sources) is read from internal rows ({@link ImageRows}), with the same results. Measured on the
@@ -76,16 +77,22 @@ interface ImageCursor {
     static <T> JavaRDD<T> mapPartitions(Dataset<Row> df, PartitionFunction<T> fn) {
         Dataset<Row> selected = ImageRows.select(df); // checks the columns and their types
         int[] columns = new int[3];
-        FileSourceScanExec scan = Columnar.scan(selected, columns);
+        int[] coalesce = new int[1];
+        FileSourceScanExec scan = Columnar.scan(selected, columns, coalesce);
         ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
         // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (whose
         // bytecode reading cost 20 ms of every scoring run), the function is a named class
-        RDD<T> out = scan != null
-            ? scan.executeColumnar().mapPartitionsWithIndexInternal(new OverBatches<>(fn, columns[0], columns[1],
-                columns[2]), false, false, tag)
-            : ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
-                .mapPartitionsWithIndexInternal(new OverRows<>(fn), false, false, tag);
-        return out.toJavaRDD();
+        if (scan == null) {
+            return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
+                .mapPartitionsWithIndexInternal(new OverRows<>(fn), false, false, tag).toJavaRDD();
+        }
+        RDD<ColumnarBatch> batches = scan.executeColumnar();
+        if (coalesce[0] > 0) {
+            // what CoalesceExec does with its child's partitions, so the rows land alike
+            batches = batches.coalesce(coalesce[0], false, scala.Option.empty(), null);
+        }
+        return batches.mapPartitionsWithIndexInternal(new OverBatches<>(fn, columns[0], columns[1], columns[2]), false,
+            false, tag).toJavaRDD();
     }
 
     /** A partition function over column batches. */
@@ -220,12 +227,20 @@ interface ImageCursor {
             }
         }
 
+        /** {@link #scan(Dataset, int[], int[])} for plans without a coalesce. */
+        static FileSourceScanExec scan(Dataset<Row> df, int[] columns) {
+            int[] coalesce = new int[1];
+            FileSourceScanExec scan = scan(df, columns, coalesce);
+            return coalesce[0] == 0 ? scan : null;
+        }
+
         /**
          * The vectorized file scan under {@code df}'s plan when everything above it only selects
-         * columns, with the scan's column indices of id, label (-1: none or a null literal) and
-         * features put in {@code columns}; else null.
+         * columns or coalesces partitions (once), with the scan's column indices of id, label (-1:
+         * none or a null literal) and features put in {@code columns} and the coalesced partition
+         * count (0: none) in {@code coalesce}; else null.
          */
-        static FileSourceScanExec scan(Dataset<Row> df, int[] columns) {
+        static FileSourceScanExec scan(Dataset<Row> df, int[] columns, int[] coalesce) {
             SparkPlan plan = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().executedPlan();
             List<Object> resolved = new ArrayList<>();
             List<String> names = List.of(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.FEATURES);
@@ -243,6 +258,9 @@ interface ImageCursor {
                 } else if (plan instanceof InputAdapter i) {
                     plan = i.child();
                 } else if (plan instanceof ColumnarToRowExec c) {
+                    plan = c.child();
+                } else if (plan instanceof CoalesceExec c && coalesce[0] == 0) {
+                    coalesce[0] = c.numPartitions();
                     plan = c.child();
                 } else if (plan instanceof ProjectExec p) {
                     if (!throughProjection(p, resolved)) {

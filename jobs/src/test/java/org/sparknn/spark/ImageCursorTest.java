@@ -90,7 +90,14 @@ class ImageCursorTest {
         assertNotNull(ImageCursor.Columnar.scan(ImageRows.select(df), new int[3]), "a plain scan is read columnar");
         Dataset<Row> shuffled = df.repartition(3);
         assertNull(ImageCursor.Columnar.scan(ImageRows.select(shuffled), new int[3]), "an exchange is read as rows");
+        Dataset<Row> coalesced = df.coalesce(1);
+        int[] coalesce = new int[1];
+        assertNotNull(ImageCursor.Columnar.scan(ImageRows.select(coalesced), new int[3], coalesce),
+            "a coalesced scan is read columnar");
+        assertEquals(1, coalesce[0]);
+        assertEquals(1, ImageCursor.mapPartitions(coalesced, (p, c) -> List.of(p).iterator()).collect().size());
         List<Seen> columnar = read(df);
+        assertEquals(columnar.size(), read(coalesced).size());
         List<Seen> viaRows = read(shuffled);
         assertEquals(1500, columnar.size());
         assertEquals(viaRows.size(), columnar.size());
