@@ -76,9 +76,7 @@ interface ImageCursor {
     @SuppressWarnings("unchecked")
     static <T> JavaRDD<T> mapPartitions(Dataset<Row> df, PartitionFunction<T> fn) {
         Dataset<Row> selected = ImageRows.select(df); // checks the columns and their types
-        int[] columns = new int[3];
-        int[] coalesce = new int[1];
-        FileSourceScanExec scan = Columnar.scan(selected, columns, coalesce);
+        ColumnarScan scan = ColumnarScan.of(selected);
         ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
         // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (whose
         // bytecode reading cost 20 ms of every scoring run), the function is a named class
@@ -86,14 +84,112 @@ interface ImageCursor {
             return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
                 .mapPartitionsWithIndexInternal(new OverRows<>(fn), false, false, tag).toJavaRDD();
         }
-        RDD<ColumnarBatch> batches = scan.executeColumnar();
-        if (coalesce[0] > 0) {
-            // what CoalesceExec does with its child's partitions, so the rows land alike
-            batches = batches.coalesce(coalesce[0], false, scala.Option.empty(), null);
-        }
-        return batches.mapPartitionsWithIndexInternal(new OverBatches<>(fn, columns[0], columns[1], columns[2]), false,
-            false, tag).toJavaRDD();
+        return scan.batches().mapPartitionsWithIndexInternal(new OverBatches<>(fn, scan.id(), scan.label(),
+            scan.features()), false, false, tag).toJavaRDD();
     }
+
+    /**
+     * A vectorized file scan under a plan that above it only selects columns or coalesces
+     * partitions (once): the scan, the column indices of id, label (-1: none, or a null literal)
+     * and features in its batches, and the coalesced partition count (0: none).
+     */
+    record ColumnarScan(FileSourceScanExec scan, int id, int label, int features, int coalesce) {
+        /** The scan under {@code df}'s plan; null when the plan is anything else. */
+        static ColumnarScan of(Dataset<Row> df) {
+            SparkPlan plan = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().executedPlan();
+            List<Object> resolved = new ArrayList<>();
+            List<String> names = List.of(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.FEATURES);
+            for (String name : names) {
+                resolved.add(null);
+                for (Attribute a : CollectionConverters.asJava(plan.output())) {
+                    if (a.name().equals(name)) {
+                        resolved.set(resolved.size() - 1, a.exprId());
+                    }
+                }
+            }
+            int coalesce = 0;
+            while (true) {
+                if (plan instanceof WholeStageCodegenExec w) {
+                    plan = w.child();
+                } else if (plan instanceof InputAdapter i) {
+                    plan = i.child();
+                } else if (plan instanceof ColumnarToRowExec c) {
+                    plan = c.child();
+                } else if (plan instanceof CoalesceExec c && coalesce == 0) {
+                    coalesce = c.numPartitions();
+                    plan = c.child();
+                } else if (plan instanceof ProjectExec p) {
+                    if (!throughProjection(p, resolved)) {
+                        return null;
+                    }
+                    plan = p.child();
+                } else {
+                    break;
+                }
+            }
+            if (!(plan instanceof FileSourceScanExec scan) || !scan.supportsColumnar()) {
+                return null;
+            }
+            List<Attribute> output = CollectionConverters.asJava(scan.output());
+            int[] columns = new int[names.size()];
+            for (int c = 0; c < names.size(); c++) {
+                columns[c] = -1;
+                if (resolved.get(c) instanceof ExprId e) {
+                    for (int i = 0; i < output.size(); i++) {
+                        if (output.get(i).exprId().equals(e)) {
+                            columns[c] = i;
+                        }
+                    }
+                    if (columns[c] < 0) {
+                        return null;
+                    }
+                }
+            }
+            return columns[0] >= 0 && columns[2] >= 0
+                ? new ColumnarScan(scan, columns[0], columns[1], columns[2], coalesce) : null;
+        }
+
+        /** The scan's column batches, coalesced as the plan says. */
+        RDD<ColumnarBatch> batches() {
+            RDD<ColumnarBatch> batches = scan.executeColumnar();
+            // what CoalesceExec does with its child's partitions, so the rows land alike
+            return coalesce > 0 ? batches.coalesce(coalesce, false, scala.Option.empty(), null) : batches;
+        }
+
+        /**
+         * Follows each wanted column (an ExprId) through a projection to the child's column, or
+         * to {@code NULL} for a null literal; false when the projection computes anything else.
+         */
+        private static boolean throughProjection(ProjectExec p, List<Object> resolved) {
+            for (int c = 0; c < resolved.size(); c++) {
+                if (!(resolved.get(c) instanceof ExprId e)) {
+                    continue;
+                }
+                Object next = null;
+                for (NamedExpression ne : CollectionConverters.asJava(p.projectList())) {
+                    if (!ne.exprId().equals(e)) {
+                        continue;
+                    }
+                    Expression x = ne instanceof Alias alias ? alias.child() : (Expression) ne;
+                    if (x instanceof AttributeReference ref) {
+                        next = ref.exprId();
+                    } else if (x.foldable() && x.eval(null) == null) {
+                        next = NULL;
+                    } else {
+                        return false;
+                    }
+                }
+                if (next == null) {
+                    return false;
+                }
+                resolved.set(c, next);
+            }
+            return true;
+        }
+
+        private static final Object NULL = new Object();
+    }
+
 
     /** A partition function over column batches. */
     record OverBatches<T>(PartitionFunction<T> fn, int id, int label, int features)
@@ -226,102 +322,5 @@ interface ImageCursor {
                 dst[offset + i] = a.getFloat(i);
             }
         }
-
-        /** {@link #scan(Dataset, int[], int[])} for plans without a coalesce. */
-        static FileSourceScanExec scan(Dataset<Row> df, int[] columns) {
-            int[] coalesce = new int[1];
-            FileSourceScanExec scan = scan(df, columns, coalesce);
-            return coalesce[0] == 0 ? scan : null;
-        }
-
-        /**
-         * The vectorized file scan under {@code df}'s plan when everything above it only selects
-         * columns or coalesces partitions (once), with the scan's column indices of id, label (-1:
-         * none or a null literal) and features put in {@code columns} and the coalesced partition
-         * count (0: none) in {@code coalesce}; else null.
-         */
-        static FileSourceScanExec scan(Dataset<Row> df, int[] columns, int[] coalesce) {
-            SparkPlan plan = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().executedPlan();
-            List<Object> resolved = new ArrayList<>();
-            List<String> names = List.of(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.FEATURES);
-            for (String name : names) {
-                resolved.add(null);
-                for (Attribute a : CollectionConverters.asJava(plan.output())) {
-                    if (a.name().equals(name)) {
-                        resolved.set(resolved.size() - 1, a.exprId());
-                    }
-                }
-            }
-            while (true) {
-                if (plan instanceof WholeStageCodegenExec w) {
-                    plan = w.child();
-                } else if (plan instanceof InputAdapter i) {
-                    plan = i.child();
-                } else if (plan instanceof ColumnarToRowExec c) {
-                    plan = c.child();
-                } else if (plan instanceof CoalesceExec c && coalesce[0] == 0) {
-                    coalesce[0] = c.numPartitions();
-                    plan = c.child();
-                } else if (plan instanceof ProjectExec p) {
-                    if (!throughProjection(p, resolved)) {
-                        return null;
-                    }
-                    plan = p.child();
-                } else {
-                    break;
-                }
-            }
-            if (!(plan instanceof FileSourceScanExec scan) || !scan.supportsColumnar()) {
-                return null;
-            }
-            List<Attribute> output = CollectionConverters.asJava(scan.output());
-            for (int c = 0; c < names.size(); c++) {
-                columns[c] = -1;
-                if (resolved.get(c) instanceof ExprId e) {
-                    for (int i = 0; i < output.size(); i++) {
-                        if (output.get(i).exprId().equals(e)) {
-                            columns[c] = i;
-                        }
-                    }
-                    if (columns[c] < 0) {
-                        return null;
-                    }
-                }
-            }
-            return columns[0] >= 0 && columns[2] >= 0 ? scan : null;
-        }
-
-        /**
-         * Follows each wanted column (an ExprId) through a projection to the child's column, or
-         * to {@code NULL} for a null literal; false when the projection computes anything else.
-         */
-        private static boolean throughProjection(ProjectExec p, List<Object> resolved) {
-            for (int c = 0; c < resolved.size(); c++) {
-                if (!(resolved.get(c) instanceof ExprId e)) {
-                    continue;
-                }
-                Object next = null;
-                for (NamedExpression ne : CollectionConverters.asJava(p.projectList())) {
-                    if (!ne.exprId().equals(e)) {
-                        continue;
-                    }
-                    Expression x = ne instanceof Alias alias ? alias.child() : (Expression) ne;
-                    if (x instanceof AttributeReference ref) {
-                        next = ref.exprId();
-                    } else if (x.foldable() && x.eval(null) == null) {
-                        next = NULL;
-                    } else {
-                        return false;
-                    }
-                }
-                if (next == null) {
-                    return false;
-                }
-                resolved.set(c, next);
-            }
-            return true;
-        }
-
-        private static final Object NULL = new Object();
     }
 }

@@ -87,14 +87,15 @@ class ImageCursorTest {
     @Test
     void parquetScansAreReadFromColumnVectorsWithTheSameRowsAsOtherPlans() {
         Dataset<Row> df = parquet("plain", rows(1500)); // several column batches per file
-        assertNotNull(ImageCursor.Columnar.scan(ImageRows.select(df), new int[3]), "a plain scan is read columnar");
+        ImageCursor.ColumnarScan plain = ImageCursor.ColumnarScan.of(ImageRows.select(df));
+        assertNotNull(plain, "a plain scan is read columnar");
+        assertEquals(0, plain.coalesce());
         Dataset<Row> shuffled = df.repartition(3);
-        assertNull(ImageCursor.Columnar.scan(ImageRows.select(shuffled), new int[3]), "an exchange is read as rows");
+        assertNull(ImageCursor.ColumnarScan.of(ImageRows.select(shuffled)), "an exchange is read as rows");
         Dataset<Row> coalesced = df.coalesce(1);
-        int[] coalesce = new int[1];
-        assertNotNull(ImageCursor.Columnar.scan(ImageRows.select(coalesced), new int[3], coalesce),
-            "a coalesced scan is read columnar");
-        assertEquals(1, coalesce[0]);
+        ImageCursor.ColumnarScan merged = ImageCursor.ColumnarScan.of(ImageRows.select(coalesced));
+        assertNotNull(merged, "a coalesced scan is read columnar");
+        assertEquals(1, merged.coalesce());
         assertEquals(1, ImageCursor.mapPartitions(coalesced, (p, c) -> List.of(p).iterator()).collect().size());
         List<Seen> columnar = read(df);
         assertEquals(columnar.size(), read(coalesced).size());
@@ -116,7 +117,9 @@ class ImageCursorTest {
     @Test
     void unlabeledScansReadNullLabels() {
         Dataset<Row> df = parquet("unlabeled", rows(10)).drop("label");
-        assertNotNull(ImageCursor.Columnar.scan(ImageRows.select(df), new int[3]));
+        ImageCursor.ColumnarScan scan = ImageCursor.ColumnarScan.of(ImageRows.select(df));
+        assertNotNull(scan);
+        assertEquals(-1, scan.label(), "the null label literal has no column");
         List<Seen> seen = read(df);
         assertEquals(10, seen.size());
         assertTrue(seen.stream().allMatch(s -> s.label() == null));
