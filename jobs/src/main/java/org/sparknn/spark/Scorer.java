@@ -66,6 +66,11 @@ public final class Scorer {
             return input.equals(model) ? NONE : new InputTransform(input, model);
         }
 
+        /** True when the features are the model's input as they are (compared by value: tasks hold copies). */
+        boolean isIdentity() {
+            return undo == null && apply == null;
+        }
+
         void applyInPlace(float[] x, int channels) {
             if (undo != null) {
                 undo.invertInPlace(x, channels);
@@ -117,11 +122,11 @@ public final class Scorer {
     /**
      * Scores every row as {@link #score(SparkSession, Dataset, boolean, InputTransform, int)} does,
      * with {@code constants} (name to value) as string columns after the others, the same in every
-     * row, and every output row counted into {@code rows} (when not null) as it is produced. The
+     * row, and every output row counted into {@code counted} (when not null) as it is produced. The
      * constants are part of the produced rows rather than a projection over them, and the count is
-     * an accumulator rather than an observation: both save the writing query planning work (measured
-     * 40-60 ms of a scoring run). In a result stage (a write) Spark applies a task's accumulator
-     * update once, and only for successful tasks, so the count is exact under retries.
+     * an accumulator rather than an observation: both save planning work and waiting (measured about
+     * 20 ms of a scoring run). In a result stage (a write) Spark applies a task's accumulator update
+     * once, and only for successful tasks, so the count is exact under retries.
      */
     public Dataset<Row> score(SparkSession spark, Dataset<ImageRow> rows, boolean labeled, InputTransform transform,
                               int topK, LinkedHashMap<String, String> constants, LongAccumulator counted) {
@@ -153,6 +158,7 @@ public final class Scorer {
         private final int channels;
         private final boolean labeled;
         private final InputTransform transform;
+        private final boolean identity;
         private final int topK;
         private final UTF8String[] constants;
         private final LongAccumulator counted;
@@ -166,21 +172,16 @@ public final class Scorer {
         Batches(ImageCursor input, String specJson, float[] params, String[] names, int channels, boolean labeled,
                 InputTransform transform, int topK, String[] constants, LongAccumulator counted) {
             this.input = input;
-            this.constants = new UTF8String[constants.length];
-            for (int c = 0; c < constants.length; c++) {
-                this.constants[c] = UTF8String.fromString(constants[c]);
-            }
+            this.constants = utf8(constants);
             this.counted = counted;
             this.net = Worker.network(specJson);
             this.ws = Worker.workspace(specJson, BATCH);
             this.params = params;
-            this.names = new UTF8String[names.length];
-            for (int c = 0; c < names.length; c++) {
-                this.names[c] = UTF8String.fromString(names[c]);
-            }
+            this.names = utf8(names);
             this.channels = channels;
             this.labeled = labeled;
             this.transform = transform;
+            this.identity = transform.isIdentity();
             this.topK = topK;
             this.length = net.inputSize();
             this.row = new float[length];
@@ -200,7 +201,7 @@ public final class Scorer {
                     throw new IllegalArgumentException("row '" + input.id() + "' has " + (n < 0 ? "no" : n)
                         + " feature values but the model expects " + length);
                 }
-                if (transform == InputTransform.NONE) {
+                if (identity) {
                     input.copyFeatures(ws.input(), b * length);
                 } else {
                     input.copyFeatures(row, 0);
@@ -245,6 +246,14 @@ public final class Scorer {
                 counted.add(b);
             }
             return true;
+        }
+
+        private static UTF8String[] utf8(String[] strings) {
+            UTF8String[] out = new UTF8String[strings.length];
+            for (int i = 0; i < strings.length; i++) {
+                out[i] = UTF8String.fromString(strings[i]);
+            }
+            return out;
         }
 
         private GenericArrayData topK(float[] p) {
