@@ -45,7 +45,8 @@ public final class Blocks {
                 if (label == null) {
                     throw new IllegalArgumentException("row '" + rows.id() + "': label is null");
                 }
-                int at = packer.next(label >= 0 && label < classes ? label : checkLabel(label, classes, "row '" + rows.id() + "'"));
+                int checked = label >= 0 && label < classes ? label : checkLabel(label, classes, "row '" + rows.id() + "'");
+                int at = packer.next(checked); // before x(): it may replace x
                 rows.copyFeatures(packer.x(), at);
             }
             return List.of(packer.block(partition)).iterator();
@@ -112,11 +113,6 @@ public final class Blocks {
             }
             y[n] = label;
             return n++ * length;
-        }
-
-        void add(int label, float[] features, int off) {
-            int at = next(label); // first: it may replace x
-            System.arraycopy(features, off, x, at, length);
         }
 
         float[] x() {

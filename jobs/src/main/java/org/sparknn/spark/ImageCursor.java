@@ -15,6 +15,7 @@ import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExprId;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.CoalesceExec;
 import org.apache.spark.sql.execution.ColumnarToRowExec;
 import org.apache.spark.sql.execution.FileSourceScanExec;
@@ -63,6 +64,17 @@ interface ImageCursor {
      * @throws IllegalArgumentException naming the row when a value is null
      */
     void copyFeatures(float[] dst, int offset);
+
+    /**
+     * Copies the values of {@code a} straight into {@code dst}: {@code toFloatArray} would allocate a
+     * copy per row (measured on the score bench's reading alone: 1.0 s of task CPU with it, 0.82 s
+     * without).
+     */
+    private static void copy(ArrayData a, float[] dst, int offset) {
+        for (int i = 0, n = a.numElements(); i < n; i++) {
+            dst[offset + i] = a.getFloat(i);
+        }
+    }
 
     /** What a partition's cursor becomes. */
     interface PartitionFunction<T> extends Serializable {
@@ -214,7 +226,7 @@ interface ImageCursor {
     final class Rows implements ImageCursor {
         private final Iterator<InternalRow> rows;
         private InternalRow row;
-        private float[] features;
+        private ArrayData features;
 
         Rows(Iterator<InternalRow> rows) {
             this.rows = rows;
@@ -227,7 +239,7 @@ interface ImageCursor {
                 return false;
             }
             row = rows.next();
-            features = ImageRows.features(row);
+            features = ImageRows.features(row); // checked for null values
             return true;
         }
 
@@ -243,12 +255,12 @@ interface ImageCursor {
 
         @Override
         public int featureCount() {
-            return features == null ? -1 : features.length;
+            return features == null ? -1 : features.numElements();
         }
 
         @Override
         public void copyFeatures(float[] dst, int offset) {
-            System.arraycopy(features, 0, dst, offset, features.length);
+            copy(features, dst, offset);
         }
     }
 
@@ -264,6 +276,8 @@ interface ImageCursor {
         private ColumnVector features;
         private boolean elementsMayBeNull;
         private int row;
+        /** The current row's features, null when they are null. */
+        private ColumnarArray current;
 
         Columnar(Iterator<ColumnarBatch> batches, int idColumn, int labelColumn, int featuresColumn) {
             this.batches = batches;
@@ -287,6 +301,7 @@ interface ImageCursor {
                 // the element vector spans the whole batch: no null in it means none in any row
                 elementsMayBeNull = features.getChild(0).hasNull();
             }
+            current = features.isNullAt(row) ? null : features.getArray(row);
             return true;
         }
 
@@ -302,25 +317,19 @@ interface ImageCursor {
 
         @Override
         public int featureCount() {
-            return features.isNullAt(row) ? -1 : features.getArray(row).numElements();
+            return current == null ? -1 : current.numElements();
         }
 
         @Override
         public void copyFeatures(float[] dst, int offset) {
-            ColumnarArray a = features.getArray(row);
-            int n = a.numElements();
             if (elementsMayBeNull) {
-                for (int i = 0; i < n; i++) {
-                    if (a.isNullAt(i)) {
+                for (int i = 0; i < current.numElements(); i++) {
+                    if (current.isNullAt(i)) {
                         throw new IllegalArgumentException("row '" + id() + "': feature value " + i + " is null");
                     }
                 }
             }
-            // straight into dst: ColumnarArray.toFloatArray would allocate a copy per row (measured on
-            // the score bench's reading alone: 1.0 s of task CPU with it, 0.82 s without)
-            for (int i = 0; i < n; i++) {
-                dst[offset + i] = a.getFloat(i);
-            }
+            copy(current, dst, offset);
         }
     }
 }

@@ -3,8 +3,10 @@ package org.sparknn.spark;
 import java.io.Serializable;
 
 /**
- * A row to score: an id, an optional label and the features. Scoring builds these from Spark's
- * internal rows ({@link ImageRows}); a bean encoder over them would box every feature value.
+ * A row to score: an id, an optional label and the features. Datasets of these are typed views
+ * of the input ({@link DatasetInput}); scoring and training read the features through
+ * {@link ImageCursor} instead, because the bean encoder boxes every feature value. Only a few rows
+ * are collected as beans (the report's misclassified images).
  */
 public final class ImageRow implements Serializable {
     private String id;

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.util.Arrays;
 import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -23,18 +22,11 @@ import org.sparknn.dataprep.DatasetSchema;
  * straight from Spark's internal rows. A bean encoder would box every feature value: data-prep's
  * Parquet stores the array elements as nullable, and Spark then deserializes element by element
  * through {@code Float.valueOf} (measured: a third of a scoring task's time on MNIST). Here the
- * features are one {@code toFloatArray} copy; a null element is an error naming the row.
+ * features stay Spark's array until {@link ImageCursor} copies them; a null element is an error
+ * naming the row.
  */
 final class ImageRows {
     private ImageRows() {
-    }
-
-    /**
-     * The {@code id}, {@code label} and {@code features} columns of {@code df} as internal rows, in
-     * that order; the label is null in every row when {@code df} has no label column.
-     */
-    static JavaRDD<InternalRow> internal(Dataset<Row> df) {
-        return ((org.apache.spark.sql.classic.Dataset<Row>) select(df)).queryExecution().toRdd().toJavaRDD();
     }
 
     /**
@@ -64,18 +56,21 @@ final class ImageRows {
             col(DatasetSchema.FEATURES));
     }
 
-    /** The id of an internal row of {@link #internal}. */
+    /** The id of an internal row of {@link #select}'s layout. */
     static String id(InternalRow r) {
         return r.isNullAt(0) ? null : r.getUTF8String(0).toString();
     }
 
-    /** The label of an internal row of {@link #internal}, or null. */
+    /** The label of an internal row of {@link #select}'s layout, or null. */
     static Integer label(InternalRow r) {
         return r.isNullAt(1) ? null : r.getInt(1);
     }
 
-    /** The features of an internal row as a new array; null when the column is null. */
-    static float[] features(InternalRow r) {
+    /**
+     * The features of an internal row of {@link #select}'s layout, checked to hold no null value;
+     * null when the column is null. The array is Spark's and valid until the row moves on.
+     */
+    static ArrayData features(InternalRow r) {
         if (r.isNullAt(2)) {
             return null;
         }
@@ -92,17 +87,6 @@ final class ImageRows {
                 }
             }
         }
-        return a.toFloatArray();
-    }
-
-    /** The rows as beans, each with its own arrays (internal rows are reused by Spark). */
-    static JavaRDD<ImageRow> beans(Dataset<Row> df) {
-        return internal(df).map(r -> {
-            ImageRow b = new ImageRow();
-            b.setId(id(r));
-            b.setLabel(label(r));
-            b.setFeatures(features(r));
-            return b;
-        });
+        return a;
     }
 }

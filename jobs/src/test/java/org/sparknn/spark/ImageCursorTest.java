@@ -58,7 +58,8 @@ class ImageCursorTest {
         return TestSpark.session().read().parquet(path);
     }
 
-    private static List<Seen> read(Dataset<Row> df) {
+    /** Every row a cursor yields for {@code df}, sorted by id; features at offset 1 of a longer array. */
+    static List<Seen> read(Dataset<Row> df) {
         List<Seen> seen = new ArrayList<>(ImageCursor.mapPartitions(df, (partition, c) -> {
             List<Seen> out = new ArrayList<>();
             while (c.advance()) {

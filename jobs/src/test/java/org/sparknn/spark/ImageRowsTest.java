@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.Dataset;
@@ -31,13 +30,15 @@ class ImageRowsTest {
             RowFactory.create("a", 3, new float[] {0.5f, -1.25f, Float.MIN_VALUE}),
             RowFactory.create("b", null, new float[] {7f, 8f, 9f}),
             RowFactory.create("c", 1, null)));
-        List<ImageRow> rows = ImageRows.beans(df).collect().stream().sorted(Comparator.comparing(ImageRow::getId)).toList();
+        assertNull(ImageCursor.ColumnarScan.of(ImageRows.select(df)), "a local relation is read as internal rows");
+        List<ImageCursorTest.Seen> rows = ImageCursorTest.read(df);
         assertEquals(3, rows.size());
-        assertEquals(3, rows.get(0).getLabel());
-        assertArrayEquals(new float[] {0.5f, -1.25f, Float.MIN_VALUE}, rows.get(0).getFeatures());
-        assertNull(rows.get(1).getLabel());
-        assertArrayEquals(new float[] {7f, 8f, 9f}, rows.get(1).getFeatures());
-        assertNull(rows.get(2).getFeatures());
+        assertEquals("a", rows.get(0).id());
+        assertEquals(3, rows.get(0).label());
+        assertArrayEquals(new float[] {0f, 0.5f, -1.25f, Float.MIN_VALUE, 0f}, rows.get(0).features());
+        assertNull(rows.get(1).label());
+        assertArrayEquals(new float[] {0f, 7f, 8f, 9f, 0f}, rows.get(1).features());
+        assertNull(rows.get(2).features());
     }
 
     @Test
@@ -58,10 +59,10 @@ class ImageRowsTest {
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, true));
         Dataset<Row> longLabels = TestSpark.session().createDataFrame(List.of(RowFactory.create("a", 1L, new float[] {1f})),
             schema);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageRows.internal(longLabels));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageRows.select(longLabels));
         assertTrue(e.getMessage().contains("label column 'label' is bigint, expected int"), e.getMessage());
         Dataset<Row> noFeatures = longLabels.drop("features");
-        e = assertThrows(IllegalArgumentException.class, () -> ImageRows.internal(noFeatures));
+        e = assertThrows(IllegalArgumentException.class, () -> ImageRows.select(noFeatures));
         assertTrue(e.getMessage().contains("no column 'features'"), e.getMessage());
     }
 }
