@@ -27,6 +27,8 @@ public final class TestSpark {
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .config("spark.kryo.unsafe", "true")
+                // as spark-conf/local.properties: no chmod process per file written
+                .config("spark.hadoop.fs.file.impl", "org.sparknn.dataprep.PosixLocalFileSystem")
                 .getOrCreate();
             session.sparkContext().setLogLevel("WARN");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));

@@ -64,7 +64,7 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void propertiesFilesUseRealKeysAndCarryWhatTheJobsNeed() throws IOException {
+    void propertiesFilesUseRealKeysAndCarryWhatTheJobsNeed() throws Exception {
         assertFalse(sparkKnows("spark.no.such.key"), "the check can fail");
         for (String env : List.of("local", "standalone", "yarn", "k8s")) {
             Properties p = properties(env);
@@ -76,6 +76,12 @@ class DeploymentFilesTest {
             assertEquals("1", p.getProperty("spark.executorEnv.OPENBLAS_NUM_THREADS"), env);
             assertNotNull(p.getProperty("spark.task.maxDirectResultSize"), env);
             assertNotNull(p.getProperty("spark.driver.maxResultSize"), env);
+            for (String key : p.stringPropertyNames()) {
+                if (key.startsWith("spark.hadoop.fs.") && key.endsWith(".impl")) {
+                    Class<?> impl = Class.forName(p.getProperty(key));
+                    assertTrue(org.apache.hadoop.fs.FileSystem.class.isAssignableFrom(impl), env + ": " + key);
+                }
+            }
             if (env.equals("yarn") || env.equals("k8s")) {
                 for (String secure : List.of("spark.authenticate", "spark.network.crypto.enabled", "spark.io.encryption.enabled")) {
                     assertEquals("true", p.getProperty(secure), env + ": " + secure);
