@@ -25,12 +25,19 @@ public final class Dropout extends Layer {
     }
 
     @Override
+    public boolean identityAtInference() {
+        return true;
+    }
+
+    @Override
     public void forward(float[] p, int pOff, float[] x, float[] y, int batch, Scratch s, boolean training, long seed) {
         int n = batch * in.size();
         float[] mask = ((Mask) s).scale;
         if (!training || rate == 0f) {
             System.arraycopy(x, 0, y, 0, n);
-            java.util.Arrays.fill(mask, 0, n, 1f);
+            if (training) {
+                java.util.Arrays.fill(mask, 0, n, 1f); // for the backward pass
+            }
             return;
         }
         // 16 random bits per value from an inline SplitMix64 stream: 4 values per 64-bit draw

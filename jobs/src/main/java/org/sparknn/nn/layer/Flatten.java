@@ -7,6 +7,11 @@ public final class Flatten extends Layer {
     }
 
     @Override
+    public boolean identityAtInference() {
+        return true;
+    }
+
+    @Override
     public void forward(float[] p, int pOff, float[] x, float[] y, int batch, Scratch s, boolean training, long seed) {
         System.arraycopy(x, 0, y, 0, batch * in.size());
     }

@@ -62,6 +62,11 @@ public abstract class Layer {
         return NONE;
     }
 
+    /** Whether inference passes the input through unchanged (same values, same memory layout). */
+    public boolean identityAtInference() {
+        return false;
+    }
+
     /**
      * @param training whether training-only behaviour (dropout) is on
      * @param seed     seed of this batch's random choices

@@ -29,21 +29,33 @@ public final class MaxPool2D extends Layer {
 
     @Override
     public void forward(float[] p, int pOff, float[] x, float[] y, int batch, Scratch s, boolean training, long seed) {
-        int[] arg = ((ArgMax) s).index;
+        pool(x, 0, y, 0, batch * in.channels(), training ? ((ArgMax) s).index : null);
+    }
+
+    /**
+     * Inference: the maxima of {@code planes} consecutive input planes from {@code x[xOff]} into
+     * {@code y[yOff]}, without the positions a backward pass would need; the same values as the
+     * training pass.
+     */
+    public void maxInto(float[] x, int xOff, float[] y, int yOff, int planes) {
+        pool(x, xOff, y, yOff, planes, null);
+    }
+
+    /** Pools {@code planes} planes; records each maximum's input position in {@code arg} unless it is null. */
+    private void pool(float[] x, int xOff, float[] y, int yOff, int planes, int[] arg) {
         int h = in.height();
         int w = in.width();
         int oh = out.height();
         int ow = out.width();
-        int planes = batch * in.channels();
         if (ph == 2 && pw == 2 && stride == 2) {
-            forward2x2(x, y, arg, planes, w, oh, ow);
+            pool2x2(x, xOff, y, yOff, planes, arg, h, w, oh, ow);
             return;
         }
         for (int pl = 0; pl < planes; pl++) {
-            int inBase = pl * h * w;
-            int outBase = pl * oh * ow;
+            int inBase = xOff + pl * h * w;
+            int o = yOff + pl * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
+                for (int ox = 0; ox < ow; ox++, o++) {
                     int best = inBase + oy * stride * w + ox * stride;
                     float max = x[best];
                     for (int ky = 0; ky < ph; ky++) {
@@ -56,39 +68,44 @@ public final class MaxPool2D extends Layer {
                             }
                         }
                     }
-                    int o = outBase + oy * ow + ox;
                     y[o] = max;
-                    arg[o] = best;
+                    if (arg != null) {
+                        arg[o - yOff] = best - xOff;
+                    }
                 }
             }
         }
     }
 
-    /** The common 2x2, stride 2 case without inner loops; same choice of maximum as the general path. */
-    private void forward2x2(float[] x, float[] y, int[] arg, int planes, int w, int oh, int ow) {
-        int h = in.height();
+    /**
+     * The common 2x2, stride 2 case without inner loops; same choice of maximum as the general
+     * path. Branch-free: which element wins is unpredictable (a select on the values mispredicts:
+     * 5x slower). The test of {@code arg} is the same for the whole loop, which the JIT hoists.
+     */
+    private static void pool2x2(float[] x, int xOff, float[] y, int yOff, int planes, int[] arg, int h, int w, int oh,
+                                int ow) {
         for (int pl = 0; pl < planes; pl++) {
-            int inBase = pl * h * w;
-            int o = pl * oh * ow;
+            int inBase = xOff + pl * h * w;
+            int o = yOff + pl * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
                 int r0 = inBase + 2 * oy * w;
                 int r1 = r0 + w;
                 for (int ox = 0; ox < ow; ox++, o++) {
                     int i0 = r0 + 2 * ox;
                     int i1 = r1 + 2 * ox;
-                    // branch-free selects: which element wins is unpredictable; ties keep the first
                     float a = x[i0];
                     float b = x[i0 + 1];
                     float c = x[i1];
                     float d = x[i1 + 1];
                     float top = Math.max(a, b);
-                    int topAt = b > a ? i0 + 1 : i0;
                     float bottom = Math.max(c, d);
-                    int bottomAt = d > c ? i1 + 1 : i1;
-                    float max = Math.max(top, bottom);
-                    int best = bottom > top ? bottomAt : topAt;
-                    y[o] = max;
-                    arg[o] = best;
+                    y[o] = Math.max(top, bottom);
+                    if (arg != null) {
+                        // ties keep the first
+                        int topAt = b > a ? i0 + 1 : i0;
+                        int bottomAt = d > c ? i1 + 1 : i1;
+                        arg[o - yOff] = (bottom > top ? bottomAt : topAt) - xOff;
+                    }
                 }
             }
         }

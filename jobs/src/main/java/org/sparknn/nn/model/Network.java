@@ -278,10 +278,27 @@ public final class Network {
      */
     public float[] forward(float[] params, Workspace ws, int batch) {
         ws.checkBatch(batch);
-        for (int i = 0; i < layers.size(); i++) {
-            layers.get(i).forward(params, offsets[i], ws.act[i], ws.act[i + 1], batch, ws.scratch[i], false, 0L);
+        int n = layers.size();
+        float[] x = ws.act[0];
+        for (int i = 0; i < n; i++) {
+            Layer layer = layers.get(i);
+            // Layers that pass values through are skipped, and a convolution pools its own output
+            // when a max pooling follows. Only inner buffers go unwritten: the last two (the raw
+            // scores and the output) are read after a forward pass.
+            boolean inner = i + 1 < n - 1;
+            if (inner && layer.identityAtInference()) {
+                continue;
+            }
+            if (inner && layer instanceof Conv2D conv && layers.get(i + 1) instanceof MaxPool2D pool) {
+                conv.forwardPooled(params, offsets[i], x, ws.act[i + 2], batch, ws.scratch[i], pool);
+                x = ws.act[i + 2];
+                i++;
+                continue;
+            }
+            layer.forward(params, offsets[i], x, ws.act[i + 1], batch, ws.scratch[i], false, 0L);
+            x = ws.act[i + 1];
         }
-        return ws.act[layers.size()];
+        return ws.act[n];
     }
 
     /**
