@@ -85,7 +85,7 @@ public final class EvaluateJob implements Callable<Integer> {
             throw new IllegalArgumentException(dataset + " has the classes " + meta.classNames() + " but the model "
                 + model + " has " + classNames);
         }
-        Dataset<Row> scored = new Scorer(m).score(spark, input.rows(), true, input.transform(), 0)
+        Dataset<Row> scored = new Scorer(m).score(spark, input.frame(), true, input.transform(), 0)
             .persist(StorageLevel.MEMORY_AND_DISK());
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "evaluate", out, 10_000)) {
             progress.step("scoring and counting " + split);

@@ -17,7 +17,6 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -34,7 +33,6 @@ import org.sparknn.dataprep.RawImages;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.model.ModelDirectory;
 import org.sparknn.spark.DatasetInput;
-import org.sparknn.spark.ImageRow;
 import org.sparknn.spark.ModelStore;
 import org.sparknn.spark.Scorer;
 import picocli.CommandLine.Command;
@@ -180,12 +178,12 @@ public final class ScoreJob implements Callable<Integer> {
 
         // Everything about the input is checked before the output directory is touched.
         Dataset<Row> decoded = null;
-        Dataset<ImageRow> rows;
+        Dataset<Row> rows;
         boolean labeled;
         Scorer.InputTransform transform;
         if (format == InputFormat.dataset) {
             DatasetInput in = DatasetInput.read(spark, input, split, m.spec());
-            rows = in.rows();
+            rows = in.frame();
             labeled = in.labeled();
             transform = in.transform();
         } else {
@@ -198,8 +196,7 @@ public final class ScoreJob implements Callable<Integer> {
             labeled = labels != null || labelCol != null;
             transform = Scorer.InputTransform.between(null, m.spec().normalization());
             rows = decoded.filter(col("reason").isNull())
-                .select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES))
-                .as(Encoders.bean(ImageRow.class));
+                .select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES));
         }
         if (partitions != null && rows.rdd().getNumPartitions() < partitions) {
             rows = rows.repartition(partitions);

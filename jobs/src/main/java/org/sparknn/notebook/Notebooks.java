@@ -94,7 +94,7 @@ public final class Notebooks {
     public static Dataset<Row> score(SparkSession spark, String model, String dataset, String split) {
         ModelDirectory m = read(spark, model);
         DatasetInput in = DatasetInput.read(spark, dataset, split, m.spec());
-        return new Scorer(m).score(spark, in.rows(), in.labeled(), in.transform(), 3);
+        return new Scorer(m).score(spark, in.frame(), in.labeled(), in.transform(), 3);
     }
 
     /** The confusion matrix in long form: true class, predicted class, rows; from scored rows. */
@@ -107,7 +107,7 @@ public final class Notebooks {
     public static String mistakesGrid(SparkSession spark, String model, String dataset, String split, int n) {
         ModelDirectory m = read(spark, model);
         DatasetInput in = DatasetInput.read(spark, dataset, split, m.spec());
-        Dataset<Row> scored = new Scorer(m).score(spark, in.rows(), in.labeled(), in.transform(), 0);
+        Dataset<Row> scored = new Scorer(m).score(spark, in.frame(), in.labeled(), in.transform(), 0);
         Dataset<ImageRow> rows = in.rows();
         List<Report.Mistake> mistakes = Evaluation.mostConfidentMistakes(scored, rows, in.metadata(), n);
         DatasetMetadata meta = in.metadata();

@@ -111,10 +111,12 @@ public final class Scorer {
     }
 
     /**
-     * Scores every row. Rows must carry {@code channels x height x width} features as the model
-     * expects them (checked per row: a row of another length fails the task, naming the row).
+     * Scores every row of {@code rows}: a Dataset with the columns {@code id}, {@code label} and
+     * {@code features} (as {@link ImageRow} has; no encoder is needed). Rows must carry
+     * {@code channels x height x width} features as the model expects them (checked per row: a row
+     * of another length fails the task, naming the row).
      */
-    public Dataset<Row> score(SparkSession spark, Dataset<ImageRow> rows, boolean labeled, InputTransform transform,
+    public Dataset<Row> score(SparkSession spark, Dataset<?> rows, boolean labeled, InputTransform transform,
                               int topK) {
         return score(spark, rows, labeled, transform, topK, new LinkedHashMap<>(), null);
     }
@@ -128,7 +130,7 @@ public final class Scorer {
      * 20 ms of a scoring run). In a result stage (a write) Spark applies a task's accumulator update
      * once, and only for successful tasks, so the count is exact under retries.
      */
-    public Dataset<Row> score(SparkSession spark, Dataset<ImageRow> rows, boolean labeled, InputTransform transform,
+    public Dataset<Row> score(SparkSession spark, Dataset<?> rows, boolean labeled, InputTransform transform,
                               int topK, LinkedHashMap<String, String> constants, LongAccumulator counted) {
         int classes = model.spec().classNames().size();
         if (topK < 0 || topK > classes) {
