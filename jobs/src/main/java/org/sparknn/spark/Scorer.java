@@ -17,6 +17,7 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
 import org.sparknn.dataprep.Normalization;
@@ -169,6 +170,8 @@ public final class Scorer {
         private final UTF8String[] ids = new UTF8String[BATCH];
         private final Integer[] labels = new Integer[BATCH];
         private final float[] row;
+        /** One row's probabilities, for networks whose output is not a softmax. */
+        private final float[] probability;
         private int next;
 
         Batches(ImageCursor input, String specJson, float[] params, String[] names, int channels, boolean labeled,
@@ -187,6 +190,7 @@ public final class Scorer {
             this.topK = topK;
             this.length = net.inputSize();
             this.row = new float[length];
+            this.probability = new float[names.length];
         }
 
         @Override
@@ -221,13 +225,15 @@ public final class Scorer {
             int classes = names.length;
             boolean softmaxed = net.endsWithSoftmax();
             for (int i = 0; i < b; i++) {
-                float[] p = new float[classes];
-                if (softmaxed) {
-                    System.arraycopy(out, i * classes, p, 0, classes);
-                } else {
+                // this row's probabilities: p[off .. off + classes)
+                float[] p = out;
+                int off = i * classes;
+                if (!softmaxed) {
+                    p = probability;
+                    off = 0;
                     Activation.softmax(raw, i * classes, p, 0, classes);
                 }
-                int predicted = Network.argMax(p, 0, classes);
+                int predicted = Network.argMax(p, off, classes);
                 Object[] values = new Object[4 + (labeled ? 1 : 0) + (topK > 0 ? 1 : 0) + constants.length];
                 int k = 0;
                 values[k++] = ids[i];
@@ -236,9 +242,9 @@ public final class Scorer {
                 }
                 values[k++] = predicted;
                 values[k++] = names[predicted];
-                values[k++] = UnsafeArrayData.fromPrimitiveArray(p);
+                values[k++] = UnsafeArrayData.fromPrimitiveArray(p, Platform.FLOAT_ARRAY_OFFSET + 4 * off, classes, 4);
                 if (topK > 0) {
-                    values[k++] = topK(p);
+                    values[k++] = topK(p, off);
                 }
                 System.arraycopy(constants, 0, values, k, constants.length);
                 ready.add(new GenericInternalRow(values));
@@ -258,16 +264,18 @@ public final class Scorer {
             return out;
         }
 
-        private GenericArrayData topK(float[] p) {
-            Integer[] order = new Integer[p.length];
+        /** The {@code topK} most probable classes of the probabilities {@code p[off .. off + classes)}. */
+        private GenericArrayData topK(float[] p, int off) {
+            Integer[] order = new Integer[names.length];
             for (int c = 0; c < order.length; c++) {
                 order[c] = c;
             }
             // most probable first; ties by class index, so the order is deterministic
-            java.util.Arrays.sort(order, (a, c) -> p[a] != p[c] ? Float.compare(p[c], p[a]) : Integer.compare(a, c));
+            java.util.Arrays.sort(order, (a, c) -> p[off + a] != p[off + c] ? Float.compare(p[off + c], p[off + a])
+                : Integer.compare(a, c));
             Object[] top = new Object[topK];
             for (int j = 0; j < topK; j++) {
-                top[j] = new GenericInternalRow(new Object[] {order[j], names[order[j]], p[order[j]]});
+                top[j] = new GenericInternalRow(new Object[] {order[j], names[order[j]], p[off + order[j]]});
             }
             return new GenericArrayData(top);
         }
