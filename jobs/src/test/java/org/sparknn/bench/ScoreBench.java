@@ -91,7 +91,11 @@ public final class ScoreBench {
         System.out.printf("  MLlib MultilayerPerceptronClassificationModel.transform: %.1f s = %,.0f rows/s%n", mllib, rows / mllib);
         System.out.printf("  spark-nn ScoreJob mlp:                                   %.1f s = %,.0f rows/s%n", mlp, rows / mlp);
         System.out.printf("  spark-nn ScoreJob cnn:                                   %.1f s = %,.0f rows/s%n", cnn, rows / cnn);
-        System.out.printf("mlp rows/s vs MLlib: %.2fx (target >= 5x)%n", mllib / mlp);
+        StringBuilder perRound = new StringBuilder();
+        for (int r = 0; r < rounds; r++) {
+            perRound.append(String.format(" %.2fx", mllibSeconds[r] / mlpSeconds[r]));
+        }
+        System.out.printf("mlp rows/s vs MLlib: %.2fx (target >= 5x); round by round:%s%n", mllib / mlp, perRound);
         System.out.printf("cnn images/s: %,.0f (target >= 20,000)%n", rows / cnn);
         spark.stop();
     }
