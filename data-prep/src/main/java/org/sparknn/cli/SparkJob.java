@@ -49,6 +49,23 @@ public final class SparkJob {
         return t;
     }
 
+    /** What a job does with its session. */
+    @FunctionalInterface
+    public interface Body {
+        void run(SparkSession spark) throws Exception;
+    }
+
+    /** Runs {@code body} in the job's session, stops the session whether it succeeded or not, and returns 0. */
+    public static int inSession(String appName, Body body) throws Exception {
+        SparkSession spark = session(appName);
+        try {
+            body.run(spark);
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
     /** The job's session: spark-submit's settings, or local[*] when no master was given. */
     public static SparkSession session(String appName) {
         SparkConf conf = new SparkConf();

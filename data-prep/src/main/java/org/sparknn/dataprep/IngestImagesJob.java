@@ -74,15 +74,11 @@ public final class IngestImagesJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SparkSession spark = SparkJob.session("spark-nn ingest");
-        try {
+        return SparkJob.inSession("spark-nn ingest", spark -> {
             IngestOptions options = options(spark);
             Ingest.Result result = new Ingest(spark, options, System.out).run();
             System.out.print(summary(result, options.output()));
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        });
     }
 
     IngestOptions options(SparkSession spark) {

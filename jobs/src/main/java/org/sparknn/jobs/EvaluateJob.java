@@ -56,13 +56,7 @@ public final class EvaluateJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        SparkSession spark = SparkJob.session("spark-nn evaluate");
-        try {
-            run(spark, System.out);
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return SparkJob.inSession("spark-nn evaluate", spark -> run(spark, System.out));
     }
 
     void validate() {

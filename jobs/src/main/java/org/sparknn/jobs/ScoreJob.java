@@ -112,13 +112,7 @@ public final class ScoreJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        SparkSession spark = SparkJob.session("spark-nn score");
-        try {
-            run(spark, System.out);
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return SparkJob.inSession("spark-nn score", spark -> run(spark, System.out));
     }
 
     void validate() {

@@ -129,13 +129,7 @@ public final class TrainJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         config(); // bad options fail before Spark starts
-        SparkSession spark = SparkJob.session("spark-nn train");
-        try {
-            run(spark);
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return SparkJob.inSession("spark-nn train", this::run);
     }
 
     TrainConfig config() {
