@@ -202,7 +202,6 @@ interface ImageCursor {
         private static final Object NULL = new Object();
     }
 
-
     /** A partition function over column batches. */
     record OverBatches<T>(PartitionFunction<T> fn, int id, int label, int features)
         implements Function2<Object, scala.collection.Iterator<ColumnarBatch>, scala.collection.Iterator<T>>, Serializable {
@@ -222,7 +221,7 @@ interface ImageCursor {
         }
     }
 
-    /** Over internal rows in {@link ImageRows#internal}'s layout. */
+    /** Over internal rows in {@link ImageRows#select}'s layout (id, label, features). */
     final class Rows implements ImageCursor {
         private final Iterator<InternalRow> rows;
         private InternalRow row;
