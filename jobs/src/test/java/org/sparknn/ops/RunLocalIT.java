@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -46,14 +45,6 @@ class RunLocalIT {
         return new Run(p.exitValue(), out);
     }
 
-    static Map<String, String> env(Object... keyValues) {
-        Map<String, String> env = new HashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            env.put((String) keyValues[i], keyValues[i + 1].toString());
-        }
-        return env;
-    }
-
     static List<Path> leftovers(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList();
@@ -63,7 +54,7 @@ class RunLocalIT {
     @Test
     void firstRunWritesTheArchiveAndLaterRunsMapIt(@TempDir Path dir) throws Exception {
         Path archive = dir.resolve("classes.jsa");
-        Run first = runLocal(env("SPARK_NN_CDS_ARCHIVE", archive), "org.sparknn.jobs.ScoreJob", "--help");
+        Run first = runLocal(Map.of("SPARK_NN_CDS_ARCHIVE", archive.toString()), "org.sparknn.jobs.ScoreJob", "--help");
         assertEquals(0, first.exitCode(), first.output());
         assertTrue(first.output().contains(WRITING), first.output());
         assertTrue(Files.size(archive) > 0, "no archive written");
@@ -75,8 +66,8 @@ class RunLocalIT {
                 Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis()));
             }
         }
-        Run second = runLocal(env("SPARK_NN_CDS_ARCHIVE", archive, "SPARK_NN_JAVA_OPTS", "-Xshare:on"),
-            "org.sparknn.jobs.ScoreJob", "--help");
+        Map<String, String> mustMap = Map.of("SPARK_NN_CDS_ARCHIVE", archive.toString(), "SPARK_NN_JAVA_OPTS", "-Xshare:on");
+        Run second = runLocal(mustMap, "org.sparknn.jobs.ScoreJob", "--help");
         assertEquals(0, second.exitCode(), second.output());
         assertFalse(second.output().contains(WRITING), second.output());
         assertTrue(second.output().contains("Usage: ScoreJob"), second.output());
@@ -85,13 +76,14 @@ class RunLocalIT {
     @Test
     void aFailedRunOrCdsOffLeavesNoArchive(@TempDir Path dir) throws Exception {
         Path archive = dir.resolve("failed.jsa");
-        Run failed = runLocal(env("SPARK_NN_CDS_ARCHIVE", archive), "org.sparknn.jobs.ScoreJob", "--no-such-option");
+        Run failed = runLocal(Map.of("SPARK_NN_CDS_ARCHIVE", archive.toString()), "org.sparknn.jobs.ScoreJob", "--no-such-option");
         assertEquals(2, failed.exitCode(), failed.output());
         assertFalse(Files.exists(archive), "a failed run left an archive");
         assertEquals(List.of(), leftovers(dir));
 
         Path off = dir.resolve("off.jsa");
-        Run without = runLocal(env("SPARK_NN_CDS_ARCHIVE", off, "SPARK_NN_CDS", 0), "org.sparknn.jobs.ScoreJob", "--help");
+        Run without = runLocal(Map.of("SPARK_NN_CDS_ARCHIVE", off.toString(), "SPARK_NN_CDS", "0"),
+            "org.sparknn.jobs.ScoreJob", "--help");
         assertEquals(0, without.exitCode(), without.output());
         assertFalse(without.output().contains(WRITING), without.output());
         assertFalse(Files.exists(off), "SPARK_NN_CDS=0 wrote an archive");
