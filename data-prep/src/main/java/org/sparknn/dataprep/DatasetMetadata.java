@@ -21,7 +21,9 @@ import java.util.TreeMap;
  * @param width         image width in pixels
  * @param channels      1 (grayscale) or 3 (RGB)
  * @param classNames    class names indexed by label, or null for an unlabeled dataset
- * @param normalization what was applied to the raw pixel values
+ * @param normalization what turns the raw pixel values into model inputs
+ * @param encoding      how the {@code features} column stores them: {@code float32} (normalized, the
+ *                      default of datasets that do not say) or {@code uint8} (raw 8-bit pixels)
  * @param splits        per split: rows written, rows rejected, rows per class
  * @param source        how the dataset was made (input format, paths, options)
  */
@@ -35,6 +37,7 @@ public record DatasetMetadata(
     int channels,
     List<String> classNames,
     Normalization normalization,
+    FeatureEncoding encoding,
     Map<String, SplitSummary> splits,
     Map<String, String> source) {
 
@@ -93,6 +96,7 @@ public record DatasetMetadata(
             throw new IllegalArgumentException("normalization has statistics for " + normalization.mean().length
                 + " channels but the images have " + channels);
         }
+        encoding = encoding == null ? FeatureEncoding.float32 : encoding;
         classNames = classNames == null ? null : List.copyOf(classNames);
         splits = splits == null ? Map.of() : inSplitOrder(splits);
         source = source == null ? Map.of() : new TreeMap<>(source);
@@ -130,7 +134,12 @@ public record DatasetMetadata(
 
     public DatasetMetadata withSplits(Map<String, SplitSummary> newSplits) {
         return new DatasetMetadata(format, version, name, height, width, channels, classNames, normalization,
-            newSplits, source);
+            encoding, newSplits, source);
+    }
+
+    public DatasetMetadata withEncoding(FeatureEncoding newEncoding) {
+        return new DatasetMetadata(format, version, name, height, width, channels, classNames, normalization,
+            newEncoding, splits, source);
     }
 
     public String toJson() {

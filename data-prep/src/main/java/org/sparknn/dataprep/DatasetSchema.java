@@ -7,6 +7,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
@@ -17,7 +21,9 @@ import org.apache.spark.sql.types.StructType;
  * The dataset contract between data-prep and the jobs: a directory with one Parquet folder per
  * split ({@code train}, {@code validation}, {@code test}), a {@code rejects} folder and
  * {@code dataset.json}. Each split has the columns {@code id} (string), {@code label} (int, absent
- * when unlabeled) and {@code features} (array&lt;float&gt;, channel-height-width, normalized); the
+ * when unlabeled) and {@code features}, channel-height-width: {@code array<float>} of normalized
+ * values, or {@code binary} of raw 8-bit pixels to be normalized when read, as the metadata's
+ * {@link FeatureEncoding} says ({@link #normalizedFeatures} turns either into the first). The
  * features column carries the dataset metadata in its schema metadata, which Spark stores in the
  * Parquet footer's key-value metadata.
  */
@@ -51,8 +57,33 @@ public final class DatasetSchema {
             fields.add(DataTypes.createStructField(LABEL, DataTypes.IntegerType, false));
         }
         Metadata m = new MetadataBuilder().putString(METADATA_KEY, meta.toJson()).build();
-        fields.add(DataTypes.createStructField(FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false, m));
+        fields.add(DataTypes.createStructField(FEATURES, featuresType(meta.encoding()), false, m));
         return DataTypes.createStructType(fields);
+    }
+
+    /** The type of the features column of an encoding. */
+    public static DataType featuresType(FeatureEncoding encoding) {
+        return encoding == FeatureEncoding.uint8 ? DataTypes.BinaryType : DataTypes.createArrayType(DataTypes.FloatType, false);
+    }
+
+    /**
+     * {@code split} (rows of a dataset split, or any selection of them that keeps the features
+     * column) with its features as normalized {@code array<float>}, for code that works with the
+     * values themselves (Spark ML's {@code array_to_vector}, notebooks, collected rows). A float32
+     * split is returned as it is; the 8-bit pixels of a uint8 split are normalized as its metadata
+     * says. The jobs read uint8 features directly (the cursor decodes them as it copies).
+     */
+    public static Dataset<Row> normalizedFeatures(Dataset<Row> split) {
+        DatasetMetadata meta = metadataOf(split.schema(), "the dataset split");
+        if (meta.encoding() == FeatureEncoding.float32) {
+            return split;
+        }
+        DatasetMetadata floats = meta.withEncoding(FeatureEncoding.float32);
+        PixelTable table = PixelTable.of(meta);
+        UserDefinedFunction decode = functions.udf((UDF1<byte[], float[]>) b -> b == null ? null : table.decode(b),
+            DataTypes.createArrayType(DataTypes.FloatType, false));
+        Metadata m = new MetadataBuilder().putString(METADATA_KEY, floats.toJson()).build();
+        return split.withColumn(FEATURES, decode.apply(split.col(FEATURES)).as(FEATURES, m));
     }
 
     /** The dataset metadata carried by a split's schema. */

@@ -65,19 +65,20 @@ public final class Ingest {
                 d.rows().persist(StorageLevel.MEMORY_AND_DISK());
             }
             try {
+                FeatureEncoding encoding = o.effectiveEncoding();
                 Normalization norm = Normalization.scaleOnly(o.effectiveScale());
                 if (o.standardize()) {
                     progress.step("computing per-channel statistics of the training split");
                     norm = standardize(splits.get(0).rows(), layout.channels(), norm);
                 }
                 DatasetMetadata meta = new DatasetMetadata(DatasetMetadata.FORMAT, DatasetMetadata.VERSION, o.name(),
-                    layout.height(), layout.width(), layout.channels(), layout.classNames(), norm, Map.of(),
+                    layout.height(), layout.width(), layout.channels(), layout.classNames(), norm, encoding, Map.of(),
                     sourceDescription());
                 StructType schema = DatasetSchema.schema(meta);
                 Dataset<Row> rejects = null;
                 for (Decoded d : splits) {
                     progress.step("writing the " + d.split() + " split");
-                    normalized(d.rows(), schema, norm, layout.channels()).write().mode(SaveMode.ErrorIfExists)
+                    stored(d.rows(), schema, encoding, norm, layout.channels()).write().mode(SaveMode.ErrorIfExists)
                         .parquet(output.staging(d.split()).toString());
                     Dataset<Row> r = d.rows().filter(col("reason").isNotNull())
                         .select(lit(d.split()).as("split"), col(DatasetSchema.ID), col("source"), col("reason"));
@@ -285,15 +286,39 @@ public final class Ingest {
         return a;
     }
 
-    /** The readable rows, normalized, in the split schema. */
-    private Dataset<Row> normalized(Dataset<Row> decoded, StructType schema, Normalization norm, int channels) {
+    /** The readable rows in the split schema: normalized floats, or the raw pixels as bytes. */
+    private Dataset<Row> stored(Dataset<Row> decoded, StructType schema, FeatureEncoding encoding, Normalization norm,
+                                int channels) {
         boolean labeled = schema.fieldNames().length == 3;
         JavaRDD<Row> rows = decoded.filter(col("reason").isNull()).javaRDD().map(r -> {
             float[] x = toFloatArray(r, 2);
-            norm.applyInPlace(x, channels);
-            return labeled ? RowFactory.create(r.getString(0), r.getInt(1), x) : RowFactory.create(r.getString(0), x);
+            Object features;
+            if (encoding == FeatureEncoding.uint8) {
+                features = pixels(x, r.getString(0));
+            } else {
+                norm.applyInPlace(x, channels);
+                features = x;
+            }
+            return labeled ? RowFactory.create(r.getString(0), r.getInt(1), features) : RowFactory.create(r.getString(0), features);
         });
         return spark.createDataFrame(rows, schema);
+    }
+
+    /**
+     * Raw values as unsigned bytes. The sources uint8 is chosen for decode 8-bit pixels, so any
+     * other value is a defect in a source, reported with the row rather than wrapped or rounded.
+     */
+    static byte[] pixels(float[] x, String id) {
+        byte[] b = new byte[x.length];
+        for (int i = 0; i < x.length; i++) {
+            float v = x[i];
+            if (!(v >= 0 && v <= 255) || v != (int) v) {
+                throw new IllegalArgumentException("row '" + id + "': value " + i + " is " + v
+                    + ", not an 8-bit pixel value (0..255): the uint8 encoding cannot store it; use --encoding float32");
+            }
+            b[i] = (byte) (int) v;
+        }
+        return b;
     }
 
     private static Map<String, Long> countBy(Dataset<Row> rows, String column) {

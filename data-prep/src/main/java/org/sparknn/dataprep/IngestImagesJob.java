@@ -51,6 +51,10 @@ public final class IngestImagesJob implements Callable<Integer> {
     Double scale;
     @Option(names = "--standardize", description = "Also standardize each channel to mean 0, std 1 with statistics of the training split.")
     boolean standardize;
+    @Option(names = "--encoding", description = "How to store the features: ${COMPLETION-CANDIDATES} (default: uint8, the raw"
+        + " 8-bit pixels normalized when read, for IDX, images and Parquet image columns that are not resized; else float32,"
+        + " the normalized values).")
+    FeatureEncoding encoding;
     @Option(names = "--validation-fraction", defaultValue = "0", description = "Share of training rows moved to a validation split (default: ${DEFAULT-VALUE}).")
     double validationFraction;
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the validation split (default: ${DEFAULT-VALUE}).")
@@ -92,7 +96,8 @@ public final class IngestImagesJob implements Callable<Integer> {
             throw new IllegalArgumentException("--image-col, --features-col, --label-col and --id-col apply to --format parquet only");
         }
         return new IngestOptions(format, train, trainLabels, test, testLabels, output, overwrite, name, height, width,
-            channels, resize, scale, standardize, validationFraction, seed, classNames, columns);
+            channels, resize, scale, standardize, validationFraction, seed, classNames, columns,
+            encoding);
     }
 
     /** The end-of-run summary: rows read, written and rejected per split, per-class counts, time. */
@@ -100,7 +105,8 @@ public final class IngestImagesJob implements Callable<Integer> {
         DatasetMetadata m = result.metadata();
         StringBuilder b = new StringBuilder();
         b.append(String.format("%nDataset %s written to %s in %.1f s%n", m.name(), output, result.seconds()));
-        b.append(String.format("  images %s (channels x height x width), %s%n", m.shapeString(), m.normalization()));
+        b.append(String.format("  images %s (channels x height x width), %s, stored as %s%n", m.shapeString(), m.normalization(),
+            m.encoding() == FeatureEncoding.uint8 ? "8-bit pixels" : "normalized floats"));
         b.append(String.format("  %-10s %10s %10s %10s%n", "split", "read", "written", "rejected"));
         long read = 0;
         long written = 0;

@@ -24,6 +24,7 @@ import java.util.List;
  * @param seed               seed of the validation split
  * @param classNames         class names by label index, or null for the default
  * @param parquetColumns     columns of Parquet input (parquet only)
+ * @param encoding           how to store the features, or null for {@link #effectiveEncoding()}'s choice
  */
 public record IngestOptions(
     Format format,
@@ -43,7 +44,8 @@ public record IngestOptions(
     double validationFraction,
     long seed,
     List<String> classNames,
-    ParquetSource.Columns parquetColumns) {
+    ParquetSource.Columns parquetColumns,
+    FeatureEncoding encoding) {
 
     public enum Format { idx, images, parquet }
 
@@ -73,7 +75,36 @@ public record IngestOptions(
         boolean featuresInput = format == Format.parquet && parquetColumns.features() != null;
         require(!featuresInput || (height != null && width != null && channels != null),
             "--features-col input needs --height, --width and --channels to know the image shape");
+        require(encoding != FeatureEncoding.uint8 || eightBit(format, parquetColumns, resize),
+            "--encoding uint8 stores 8-bit pixels as they are decoded, but "
+                + (resize ? "--resize interpolates them" : "--features-col values are not pixels") + "; use float32");
         classNames = classNames == null ? null : List.copyOf(classNames);
+    }
+
+    /** The options without an encoding: the choice of {@link #effectiveEncoding()}. */
+    public IngestOptions(Format format, String train, String trainLabels, String test, String testLabels, String output,
+                         boolean overwrite, String name, Integer height, Integer width, Integer channels, boolean resize,
+                         Double scale, boolean standardize, double validationFraction, long seed, List<String> classNames,
+                         ParquetSource.Columns parquetColumns) {
+        this(format, train, trainLabels, test, testLabels, output, overwrite, name, height, width, channels, resize, scale,
+            standardize, validationFraction, seed, classNames, parquetColumns, null);
+    }
+
+    /** True when every value the input decodes to is an 8-bit pixel value as it was read. */
+    private static boolean eightBit(Format format, ParquetSource.Columns columns, boolean resize) {
+        return !resize && (format != Format.parquet || columns.features() == null);
+    }
+
+    /**
+     * The encoding to store: the given one, else {@code uint8} when the input decodes to 8-bit
+     * pixels as they were read (IDX files, images and Parquet image columns not resized), else
+     * {@code float32}.
+     */
+    public FeatureEncoding effectiveEncoding() {
+        if (encoding != null) {
+            return encoding;
+        }
+        return eightBit(format, parquetColumns, resize) ? FeatureEncoding.uint8 : FeatureEncoding.float32;
     }
 
     private static void require(boolean ok, String message) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,7 +80,8 @@ class IngestImageFoldersTest {
 
     private static Map<String, float[]> features(String dataset, String split) {
         Map<String, float[]> m = new TreeMap<>();
-        for (Row r : DatasetSchema.readSplit(TestSpark.session(), dataset, split).collectAsList()) {
+        for (Row r : DatasetSchema.normalizedFeatures(DatasetSchema.readSplit(TestSpark.session(), dataset, split))
+                .collectAsList()) {
             m.put(r.getString(0) + "#" + r.getInt(1), Ingest.toFloatArray(r, 2));
         }
         return m;
@@ -95,6 +97,9 @@ class IngestImageFoldersTest {
         assertEquals(4, m.splits().get("train").rows());
         assertEquals(3, m.splits().get("train").rejected());
         assertEquals(2, m.splits().get("test").rows());
+        assertEquals(FeatureEncoding.uint8, m.encoding(), "decoded 8-bit pixels are stored as they are");
+        assertEquals(DataTypes.BinaryType, DatasetSchema.readSplit(TestSpark.session(), out, "train").schema()
+            .apply(DatasetSchema.FEATURES).dataType());
 
         Map<String, float[]> rows = features(out, "train");
         assertEquals(List.of("train/cat/a.png#0", "train/cat/b.png#0", "train/dog/c.png#1", "train/dog/d.jpg#1"),
@@ -135,11 +140,21 @@ class IngestImageFoldersTest {
     void resizesWhenAsked() throws IOException {
         String out = dir.resolve("out-resize").toString();
         DatasetMetadata m = ingest(options(out, true)).metadata();
+        assertEquals(FeatureEncoding.float32, m.encoding(), "resized pixels are not 8-bit values any more");
         assertEquals(5, m.splits().get("train").rows());
         assertEquals(2, m.splits().get("train").rejected());
         float[] big = features(out, "train").get("train/cat/too-big.png#0");
         // the 6x6 ramp 40y+10x resized to 4x4 stays a ramp: the first output pixel samples source (0.25, 0.25)
         assertEquals((40 * 0.25 + 10 * 0.25) / 255, big[0], 1e-5);
+    }
+
+    @Test
+    void uint8IsRefusedForResizedImages() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> new IngestOptions(IngestOptions.Format.images, train.toString(), null, null, null, "out", false, "pets", 4,
+                4, 3, true, null, false, 0, 1, null, null, FeatureEncoding.uint8));
+        assertEquals("--encoding uint8 stores 8-bit pixels as they are decoded, but --resize interpolates them; use float32",
+            e.getMessage());
     }
 
     @Test

@@ -109,7 +109,8 @@ class IngestMnistSubsetTest {
         assertEquals(0.1307, mean, 0.01, "MNIST's well-known mean");
 
         byte[] test0 = rawImages(TestData.path(TestData.TEST_IMAGES), 1)[0];
-        Row row = DatasetSchema.readSplit(spark, out, "test").filter("id = 'mnist-test-000'").first();
+        Row row = DatasetSchema.normalizedFeatures(DatasetSchema.readSplit(spark, out, "test"))
+            .filter("id = 'mnist-test-000'").first();
         float[] features = Ingest.toFloatArray(row, 2);
         assertEquals(7, row.getInt(1), "the first MNIST test image is a 7");
         for (int i = 0; i < 784; i++) {
@@ -146,6 +147,28 @@ class IngestMnistSubsetTest {
             Dataset<Row> b = DatasetSchema.readSplit(spark, again, split);
             assertEquals(a.count(), b.count(), split);
             assertEquals(0, a.except(b).count(), split);
+        }
+    }
+
+    @Test
+    void eightBitPixelsReadBackAsTheFloatsAFloat32DatasetStores() throws IOException {
+        SparkSession spark = TestSpark.session();
+        assertEquals(FeatureEncoding.uint8, result.metadata().encoding(), "IDX pixels are stored as bytes by default");
+        String floats = dir.resolve("float32").toString();
+        IngestOptions o = options(floats);
+        o = new IngestOptions(o.format(), o.train(), o.trainLabels(), o.test(), o.testLabels(), floats, false, o.name(),
+            null, null, null, false, null, true, 0.1, 7, null, null, FeatureEncoding.float32);
+        DatasetMetadata m = new Ingest(spark, o, new PrintStream(new ByteArrayOutputStream())).run().metadata();
+        assertEquals(FeatureEncoding.float32, m.encoding());
+        assertEquals(result.metadata().normalization(), m.normalization());
+        for (String split : List.of("train", "validation", "test")) {
+            Dataset<Row> stored = DatasetSchema.readSplit(spark, floats, split);
+            assertEquals("array<float>", stored.schema().apply(DatasetSchema.FEATURES).dataType().simpleString());
+            Dataset<Row> decoded = DatasetSchema.normalizedFeatures(DatasetSchema.readSplit(spark, out, split));
+            // the same rows with the same float values (except compares them exactly)
+            assertEquals(stored.count(), decoded.count(), split);
+            assertEquals(0, stored.except(decoded).count(), split);
+            assertEquals(0, decoded.except(stored).count(), split);
         }
     }
 

@@ -55,7 +55,7 @@ public final class Notebooks {
     /** An HTML grid of the first {@code perClass} images of each class of a split, one row per class. */
     public static String sampleGrid(SparkSession spark, String dataset, String split, int perClass) {
         DatasetMetadata meta = DatasetSchema.readMetadata(spark, dataset);
-        List<Row> rows = DatasetSchema.readSplit(spark, dataset, split)
+        List<Row> rows = DatasetSchema.normalizedFeatures(DatasetSchema.readSplit(spark, dataset, split))
             .withColumn("n", org.apache.spark.sql.functions.row_number()
                 .over(Window.partitionBy(DatasetSchema.LABEL).orderBy(DatasetSchema.ID)))
             .filter(col("n").leq(perClass)).orderBy(DatasetSchema.LABEL, DatasetSchema.ID)

@@ -28,11 +28,12 @@ public record DatasetInput(Dataset<Row> frame, boolean labeled, Scorer.InputTran
                            DatasetMetadata metadata) {
 
     /**
-     * The rows as {@link ImageRow} beans, for code that collects them. Scoring reads {@link #frame()}
-     * (its reader needs no encoder; resolving the bean encoder costs about 11 ms of every run).
+     * The rows as {@link ImageRow} beans with normalized features, for code that collects them.
+     * Scoring reads {@link #frame()} (its reader needs no encoder; resolving the bean encoder costs
+     * about 11 ms of every run).
      */
     public Dataset<ImageRow> rows() {
-        return frame.as(Encoders.bean(ImageRow.class));
+        return DatasetSchema.normalizedFeatures(frame).as(Encoders.bean(ImageRow.class));
     }
 
     public static DatasetInput read(SparkSession spark, String dataset, String split, ModelSpec model) {

@@ -23,11 +23,15 @@ import org.apache.spark.sql.execution.InputAdapter;
 import org.apache.spark.sql.execution.ProjectExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarArray;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparknn.dataprep.DatasetMetadata;
 import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.FeatureEncoding;
+import org.sparknn.dataprep.PixelTable;
 import scala.Function2;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
@@ -35,7 +39,9 @@ import scala.reflect.ClassTag$;
 
 /**
  * One partition's rows of the dataset contract (id, label or null, features), one row at a time.
- * What a row returns is valid until the next {@link #advance()}.
+ * What a row returns is valid until the next {@link #advance()}. Features stored as 8-bit pixels
+ * ({@link FeatureEncoding#uint8}) are normalized as the column's dataset metadata says while they
+ * are copied, so a reader sees the same floats whichever encoding the dataset has.
  *
  * <p>{@link #mapPartitions} reads a plain Parquet scan (column selection and at most one coalesce,
  * as data-prep's splits are read for scoring and training) straight from the column vectors of Spark's vectorized reader: a row's
@@ -83,21 +89,36 @@ interface ImageCursor {
 
     /**
      * Applies {@code fn} to a cursor over every partition of {@code df}, which must have the
-     * {@code id} and {@code features} (array&lt;float&gt;) columns and may have an int {@code label}.
+     * {@code id} and {@code features} (array&lt;float&gt;, or binary carrying its dataset metadata)
+     * columns and may have an int {@code label}.
      */
     @SuppressWarnings("unchecked")
     static <T> JavaRDD<T> mapPartitions(Dataset<Row> df, PartitionFunction<T> fn) {
         Dataset<Row> selected = ImageRows.select(df); // checks the columns and their types
+        PixelTable pixels = pixelTable(selected);
         ColumnarScan scan = ColumnarScan.of(selected);
         ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
         // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (whose
         // bytecode reading cost 20 ms of every scoring run), the function is a named class
         if (scan == null) {
             return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
-                .mapPartitionsWithIndexInternal(new OverRows<>(fn), false, false, tag).toJavaRDD();
+                .mapPartitionsWithIndexInternal(new OverRows<>(fn, pixels), false, false, tag).toJavaRDD();
         }
         return scan.batches().mapPartitionsWithIndexInternal(new OverBatches<>(fn, scan.id(), scan.label(),
-            scan.features()), false, false, tag).toJavaRDD();
+            scan.features(), pixels), false, false, tag).toJavaRDD();
+    }
+
+    /** The normalization table of binary features (from the column's dataset metadata); null for float features. */
+    private static PixelTable pixelTable(Dataset<Row> selected) {
+        if (!selected.schema().apply(DatasetSchema.FEATURES).dataType().equals(DataTypes.BinaryType)) {
+            return null;
+        }
+        DatasetMetadata meta = DatasetSchema.metadataOf(selected.schema(), "binary features column");
+        if (meta.encoding() != FeatureEncoding.uint8) {
+            throw new IllegalArgumentException("the features column is binary but its dataset metadata says the encoding is "
+                + meta.encoding() + ", expected uint8");
+        }
+        return PixelTable.of(meta);
     }
 
     /**
@@ -203,32 +224,37 @@ interface ImageCursor {
     }
 
     /** A partition function over column batches. */
-    record OverBatches<T>(PartitionFunction<T> fn, int id, int label, int features)
+    record OverBatches<T>(PartitionFunction<T> fn, int id, int label, int features, PixelTable pixels)
         implements Function2<Object, scala.collection.Iterator<ColumnarBatch>, scala.collection.Iterator<T>>, Serializable {
         @Override
         public scala.collection.Iterator<T> apply(Object partition, scala.collection.Iterator<ColumnarBatch> batches) {
             return CollectionConverters.asScala(fn.apply((Integer) partition,
-                new Columnar(CollectionConverters.asJava(batches), id, label, features)));
+                new Columnar(CollectionConverters.asJava(batches), id, label, features, pixels)));
         }
     }
 
     /** A partition function over internal rows. */
-    record OverRows<T>(PartitionFunction<T> fn)
+    record OverRows<T>(PartitionFunction<T> fn, PixelTable pixels)
         implements Function2<Object, scala.collection.Iterator<InternalRow>, scala.collection.Iterator<T>>, Serializable {
         @Override
         public scala.collection.Iterator<T> apply(Object partition, scala.collection.Iterator<InternalRow> rows) {
-            return CollectionConverters.asScala(fn.apply((Integer) partition, new Rows(CollectionConverters.asJava(rows))));
+            return CollectionConverters.asScala(fn.apply((Integer) partition, new Rows(CollectionConverters.asJava(rows),
+                pixels)));
         }
     }
 
     /** Over internal rows in {@link ImageRows#select}'s layout (id, label, features). */
     final class Rows implements ImageCursor {
         private final Iterator<InternalRow> rows;
+        /** The normalization of binary features, or null for float features. */
+        private final PixelTable pixels;
         private InternalRow row;
         private ArrayData features;
+        private byte[] bytes;
 
-        Rows(Iterator<InternalRow> rows) {
+        Rows(Iterator<InternalRow> rows, PixelTable pixels) {
             this.rows = rows;
+            this.pixels = pixels;
         }
 
         @Override
@@ -238,7 +264,11 @@ interface ImageCursor {
                 return false;
             }
             row = rows.next();
-            features = ImageRows.features(row); // checked for null values
+            if (pixels != null) {
+                bytes = ImageRows.pixels(row);
+            } else {
+                features = ImageRows.features(row); // checked for null values
+            }
             return true;
         }
 
@@ -254,12 +284,19 @@ interface ImageCursor {
 
         @Override
         public int featureCount() {
+            if (pixels != null) {
+                return bytes == null ? -1 : bytes.length;
+            }
             return features == null ? -1 : features.numElements();
         }
 
         @Override
         public void copyFeatures(float[] dst, int offset) {
-            copy(features, dst, offset);
+            if (pixels != null) {
+                pixels.decode(bytes, dst, offset);
+            } else {
+                copy(features, dst, offset);
+            }
         }
     }
 
@@ -269,6 +306,8 @@ interface ImageCursor {
         private final int idColumn;
         private final int labelColumn;
         private final int featuresColumn;
+        /** The normalization of binary features, or null for float features. */
+        private final PixelTable pixels;
         private ColumnarBatch batch;
         private ColumnVector ids;
         private ColumnVector labels;
@@ -277,12 +316,15 @@ interface ImageCursor {
         private int row;
         /** The current row's features, null when they are null. */
         private ColumnarArray current;
+        /** The current row's pixels (binary features), null when they are null; a copy. */
+        private byte[] bytes;
 
-        Columnar(Iterator<ColumnarBatch> batches, int idColumn, int labelColumn, int featuresColumn) {
+        Columnar(Iterator<ColumnarBatch> batches, int idColumn, int labelColumn, int featuresColumn, PixelTable pixels) {
             this.batches = batches;
             this.idColumn = idColumn;
             this.labelColumn = labelColumn;
             this.featuresColumn = featuresColumn;
+            this.pixels = pixels;
         }
 
         @Override
@@ -298,9 +340,13 @@ interface ImageCursor {
                 labels = labelColumn < 0 ? null : batch.column(labelColumn);
                 features = batch.column(featuresColumn);
                 // the element vector spans the whole batch: no null in it means none in any row
-                elementsMayBeNull = features.getChild(0).hasNull();
+                elementsMayBeNull = pixels == null && features.getChild(0).hasNull();
             }
-            current = features.isNullAt(row) ? null : features.getArray(row);
+            if (pixels != null) {
+                bytes = features.isNullAt(row) ? null : features.getBinary(row);
+            } else {
+                current = features.isNullAt(row) ? null : features.getArray(row);
+            }
             return true;
         }
 
@@ -316,11 +362,18 @@ interface ImageCursor {
 
         @Override
         public int featureCount() {
+            if (pixels != null) {
+                return bytes == null ? -1 : bytes.length;
+            }
             return current == null ? -1 : current.numElements();
         }
 
         @Override
         public void copyFeatures(float[] dst, int offset) {
+            if (pixels != null) {
+                pixels.decode(bytes, dst, offset);
+                return;
+            }
             if (elementsMayBeNull) {
                 for (int i = 0; i < current.numElements(); i++) {
                     if (current.isNullAt(i)) {

@@ -8,8 +8,8 @@ import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.apache.spark.ml.functions;
@@ -17,7 +17,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.sparknn.dataprep.DatasetMetadata;
 import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.FeatureEncoding;
 import org.sparknn.jobs.ScoreJob;
 import org.sparknn.nn.linalg.Blas;
 import picocli.CommandLine;
@@ -26,7 +28,9 @@ import picocli.CommandLine;
  * Scoring throughput end to end through Spark (read Parquet, forward, write Parquet) on the MNIST
  * test split repeated to {@code copies x 10,000} rows: ScoreJob with the mlp and cnn models next to
  * MLlib's MultilayerPerceptronClassificationModel.transform ([784,128,10]) on the same rows, in the
- * same run. After one warm-up round each is measured five times (the machines are noisy); medians and ratios printed. Run by bench/score-vs-mllib.
+ * same run. The rows are written as a uint8 dataset (data-prep's encoding of MNIST) and as a float32
+ * one (normalized floats, which MLlib reads through array_to_vector); ScoreJob's mlp is measured on
+ * both. After one warm-up round each is measured five times (the machines are noisy); medians and ratios printed. Run by bench/score-vs-mllib.
  */
 public final class ScoreBench {
     public static void main(String[] args) throws Exception {
@@ -39,23 +43,39 @@ public final class ScoreBench {
         spark.sparkContext().setLogLevel("WARN");
         System.out.printf("master %s, BLAS %s, Spark %s%n", spark.sparkContext().master(), Blas.get().describe(), spark.version());
 
-        // the input: the test split repeated, as a spark-nn dataset (same features column and metadata)
-        String input = work.resolve("mnist-repeated").toString();
+        // the inputs: the test split repeated, as spark-nn datasets (same rows, same metadata) in both encodings
+        DatasetMetadata meta = DatasetSchema.readMetadata(spark, dataset);
+        if (meta.encoding() != FeatureEncoding.uint8) {
+            throw new IllegalArgumentException(dataset + " is stored as " + meta.encoding() + ", the bench needs uint8");
+        }
+        String pixels = work.resolve("mnist-repeated-uint8").toString();
+        String floats = work.resolve("mnist-repeated-float32").toString();
         Dataset<Row> test = DatasetSchema.readSplit(spark, dataset, "test");
         Dataset<Row> repeated = null;
         for (int c = 0; c < copies; c++) {
             Dataset<Row> copy = test.withColumn(DatasetSchema.ID, concat(col(DatasetSchema.ID), lit("-" + c)));
             repeated = repeated == null ? copy : repeated.unionAll(copy);
         }
-        repeated.write().mode(SaveMode.Overwrite).parquet(input + "/test");
-        Files.copy(Path.of(dataset, DatasetSchema.METADATA_FILE), Path.of(input, DatasetSchema.METADATA_FILE),
-            StandardCopyOption.REPLACE_EXISTING);
-        long rows = spark.read().parquet(input + "/test").count();
-        int partitions = spark.read().parquet(input + "/test").rdd().getNumPartitions();
-        System.out.printf("input: %d rows in %d partitions (%s)%n", rows, partitions, input);
+        repeated.write().mode(SaveMode.Overwrite).parquet(pixels + "/test");
+        Files.writeString(Path.of(pixels, DatasetSchema.METADATA_FILE), meta.toJson());
+        DatasetSchema.normalizedFeatures(spark.read().parquet(pixels + "/test")).write().mode(SaveMode.Overwrite)
+            .parquet(floats + "/test");
+        Files.writeString(Path.of(floats, DatasetSchema.METADATA_FILE), meta.withEncoding(FeatureEncoding.float32).toJson());
+        long rows = spark.read().parquet(pixels + "/test").count();
+        for (String input : List.of(pixels, floats)) {
+            Path dir = Path.of(input, "test");
+            long bytes = 0;
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    bytes += Files.size(f);
+                }
+            }
+            System.out.printf("input: %d rows in %d partitions, %.1f MB (%s)%n", spark.read().parquet(input + "/test").count(),
+                spark.read().parquet(input + "/test").rdd().getNumPartitions(), bytes / 1e6, input);
+        }
 
         // MLlib's model: [784,128,10], a few L-BFGS iterations (its weights do not change the scoring cost)
-        Dataset<Row> mlTrain = DatasetSchema.readSplit(spark, dataset, "train").select(col("label").cast("double").as("label"),
+        Dataset<Row> mlTrain = DatasetSchema.normalizedFeatures(DatasetSchema.readSplit(spark, dataset, "train")).select(col("label").cast("double").as("label"),
             functions.array_to_vector(col("features")).as("features"));
         MultilayerPerceptronClassificationModel mllibModel = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 128, 10})
             .setMaxIter(5).setSeed(1).fit(mlTrain);
@@ -63,39 +83,49 @@ public final class ScoreBench {
         int rounds = 5;
         double[] mllibSeconds = new double[rounds];
         double[] mlpSeconds = new double[rounds];
+        double[] mlpFloatSeconds = new double[rounds];
         double[] cnnSeconds = new double[rounds];
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         // round 0 warms the JIT and the file cache for all three and is not counted
         for (int r = -1; r < rounds; r++) {
             long t0 = System.nanoTime();
-            Dataset<Row> in = spark.read().parquet(input + "/test").select(col(DatasetSchema.ID),
+            Dataset<Row> in = spark.read().parquet(floats + "/test").select(col(DatasetSchema.ID),
                 functions.array_to_vector(col(DatasetSchema.FEATURES)).as("features"));
             mllibModel.transform(in).select(col(DatasetSchema.ID), col("prediction").cast("int").as("prediction"),
                 functions.vector_to_array(col("probability"), "float32").as("probability"))
                 .write().mode(SaveMode.Overwrite).parquet(work.resolve("out-mllib").toString());
             double mllibRound = (System.nanoTime() - t0) / 1e9;
-            double mlpRound = score(spark, mlpModel, input, work.resolve("out-mlp").toString(), quiet);
-            double cnnRound = score(spark, cnnModel, input, work.resolve("out-cnn").toString(), quiet);
-            System.out.printf("%s: MLlib %.1f s, spark-nn mlp %.1f s, spark-nn cnn %.1f s%n",
-                r < 0 ? "warm-up (not counted)" : "round " + (r + 1), mllibRound, mlpRound, cnnRound);
+            double mlpRound = score(spark, mlpModel, pixels, work.resolve("out-mlp").toString(), quiet);
+            double mlpFloatRound = score(spark, mlpModel, floats, work.resolve("out-mlp-float32").toString(), quiet);
+            double cnnRound = score(spark, cnnModel, pixels, work.resolve("out-cnn").toString(), quiet);
+            System.out.printf("%s: MLlib %.1f s, spark-nn mlp %.2f s (float32 input %.2f s), spark-nn cnn %.1f s%n",
+                r < 0 ? "warm-up (not counted)" : "round " + (r + 1), mllibRound, mlpRound, mlpFloatRound, cnnRound);
             if (r >= 0) {
                 mllibSeconds[r] = mllibRound;
                 mlpSeconds[r] = mlpRound;
+                mlpFloatSeconds[r] = mlpFloatRound;
                 cnnSeconds[r] = cnnRound;
             }
         }
         double mllib = median(mllibSeconds);
         double mlp = median(mlpSeconds);
+        double mlpFloat = median(mlpFloatSeconds);
         double cnn = median(cnnSeconds);
         System.out.printf("%nmedian of %d rounds, %d rows, read + forward + write Parquet:%n", rounds, rows);
-        System.out.printf("  MLlib MultilayerPerceptronClassificationModel.transform: %.1f s = %,.0f rows/s%n", mllib, rows / mllib);
-        System.out.printf("  spark-nn ScoreJob mlp:                                   %.1f s = %,.0f rows/s%n", mlp, rows / mlp);
-        System.out.printf("  spark-nn ScoreJob cnn:                                   %.1f s = %,.0f rows/s%n", cnn, rows / cnn);
+        System.out.printf("  MLlib MultilayerPerceptronClassificationModel.transform, float32 rows: %.2f s = %,.0f rows/s%n", mllib,
+            rows / mllib);
+        System.out.printf("  spark-nn ScoreJob mlp, uint8 rows:                                   %.2f s = %,.0f rows/s%n", mlp,
+            rows / mlp);
+        System.out.printf("  spark-nn ScoreJob mlp, float32 rows:                                 %.2f s = %,.0f rows/s%n", mlpFloat,
+            rows / mlpFloat);
+        System.out.printf("  spark-nn ScoreJob cnn, uint8 rows:                                   %.2f s = %,.0f rows/s%n", cnn,
+            rows / cnn);
         StringBuilder perRound = new StringBuilder();
         for (int r = 0; r < rounds; r++) {
             perRound.append(String.format(" %.2fx", mllibSeconds[r] / mlpSeconds[r]));
         }
         System.out.printf("mlp rows/s vs MLlib: %.2fx (target >= 5x); round by round:%s%n", mllib / mlp, perRound);
+        System.out.printf("mlp on float32 rows vs MLlib: %.2fx%n", mllib / mlpFloat);
         System.out.printf("cnn images/s: %,.0f (target >= 20,000)%n", rows / cnn);
         spark.stop();
     }

@@ -216,7 +216,7 @@ class ScoreJobTest {
         Dataset<Row> test = spark().read().parquet(JobFixtures.dataset() + "/test");
         Row first = test.first();
         Dataset<Row> broken = test.union(spark().createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("short-row",
-            first.getInt(1), new float[10])), test.schema()));
+            first.getInt(1), new byte[10])), test.schema()));
         broken.write().parquet(bad + "/test");
         Files.copy(Path.of(JobFixtures.dataset(), "dataset.json"), Path.of(bad, "dataset.json"));
         Exception e = assertThrows(Exception.class, () -> score("--model", JobFixtures.model(), "--input", bad, "--output",

@@ -19,6 +19,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.dataprep.DatasetMetadata;
+import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.FeatureEncoding;
+import org.sparknn.dataprep.Normalization;
 import org.sparknn.testing.TestSpark;
 
 class ImageCursorTest {
@@ -138,5 +142,67 @@ class ImageCursorTest {
         List<Seen> seen = read(parquet("absent", List.of(RowFactory.create("none", 2, null))));
         assertEquals(1, seen.size());
         assertNull(seen.get(0).features(), "null features are reported as such (featureCount -1)");
+    }
+
+    /** A dataset's 8-bit pixels (3 channels of 2 values), stored as binary with their dataset metadata; nullable columns. */
+    private Dataset<Row> pixels(String name, List<Row> rows, DatasetMetadata meta) {
+        StructType schema = new StructType();
+        for (org.apache.spark.sql.types.StructField f : DatasetSchema.schema(meta).fields()) {
+            schema = schema.add(f.name(), f.dataType(), true, f.metadata());
+        }
+        String path = dir.resolve(name).toString();
+        TestSpark.session().createDataFrame(rows, schema).repartition(2).write().parquet(path);
+        return TestSpark.session().read().parquet(path);
+    }
+
+    private static DatasetMetadata pixelMetadata() {
+        Normalization n = Normalization.scaleOnly(Normalization.PIXEL_SCALE).withStatistics(new double[] {0.1, 0.7, 0.4},
+            new double[] {0.3, 0.2, 0.5});
+        return new DatasetMetadata(DatasetMetadata.FORMAT, DatasetMetadata.VERSION, "px", 1, 2, 3, List.of("a", "b"), n,
+            FeatureEncoding.uint8, null, null);
+    }
+
+    @Test
+    void eightBitPixelsAreNormalizedAsTheColumnsMetadataSaysOnBothReadPaths() {
+        DatasetMetadata meta = pixelMetadata();
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            rows.add(RowFactory.create(String.format("p%04d", i), i % 2, new byte[] {(byte) i, (byte) (255 - i % 256), 0,
+                (byte) (i * 7), (byte) 255, (byte) (i / 5)}));
+        }
+        Dataset<Row> df = pixels("pixels", rows, meta);
+        assertNotNull(ImageCursor.ColumnarScan.of(ImageRows.select(df)), "a plain scan of binary features is read columnar");
+        List<Seen> columnar = read(df);
+        List<Seen> viaRows = read(df.repartition(3));
+        assertEquals(1200, columnar.size());
+        for (int i = 0; i < columnar.size(); i++) {
+            float[] expected = {i & 0xFF, (255 - i % 256) & 0xFF, 0, (i * 7) & 0xFF, 255, (i / 5) & 0xFF};
+            meta.normalization().applyInPlace(expected, 3);
+            float[] padded = new float[8];
+            System.arraycopy(expected, 0, padded, 1, 6);
+            assertEquals(String.format("p%04d", i), columnar.get(i).id());
+            assertArrayEquals(padded, columnar.get(i).features(), "row " + i);
+            assertArrayEquals(padded, viaRows.get(i).features(), "row " + i + " through an exchange");
+        }
+        // and a reader of the values sees the same floats
+        List<Row> normalized = DatasetSchema.normalizedFeatures(df).orderBy("id").limit(3).collectAsList();
+        for (int i = 0; i < 3; i++) {
+            List<Float> values = normalized.get(i).getList(2);
+            for (int k = 0; k < 6; k++) {
+                assertEquals(columnar.get(i).features()[k + 1], values.get(k), "row " + i + " value " + k);
+            }
+        }
+    }
+
+    @Test
+    void binaryFeaturesWithoutDatasetMetadataAreRefused() {
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("label", DataTypes.IntegerType)
+            .add("features", DataTypes.BinaryType);
+        Dataset<Row> df = TestSpark.session().createDataFrame(List.of(RowFactory.create("x", 1, new byte[] {1, 2})), schema);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(df));
+        assertEquals("binary features column: the 'features' column carries no spark-nn dataset metadata"
+            + " (was it written by IngestImagesJob?)", e.getMessage());
+        List<Seen> none = read(pixels("no-pixels", List.of(RowFactory.create("gone", 0, null)), pixelMetadata()));
+        assertNull(none.get(0).features(), "null pixels are reported as null features");
     }
 }
