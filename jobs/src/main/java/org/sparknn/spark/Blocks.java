@@ -10,6 +10,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.sparknn.dataprep.DatasetSchema;
@@ -141,7 +142,8 @@ public final class Blocks {
         DataType ft = schema.apply(featuresCol).dataType();
         if (!(ft instanceof VectorUDT) && !(ft instanceof ArrayType a && a.elementType() instanceof NumericType)) {
             throw new IllegalArgumentException("features column '" + featuresCol + "' is " + ft.simpleString()
-                + ", expected array<float> or a Spark ML vector");
+                + ", expected array<float> or a Spark ML vector" + (ft.equals(DataTypes.BinaryType)
+                ? " (8-bit pixels of a spark-nn dataset become normalized floats through DatasetSchema.normalizedFeatures)" : ""));
         }
         if (!(schema.apply(labelCol).dataType() instanceof NumericType)) {
             throw new IllegalArgumentException("label column '" + labelCol + "' is "
