@@ -33,10 +33,16 @@ public final class PixelTable implements Serializable {
     }
 
     /**
-     * Writes the normalized values of {@code pixels} (channel-height-width, a length that is a
-     * multiple of the channel count) to {@code dst} from {@code offset}.
+     * Writes the normalized values of {@code pixels} (channel-height-width) to {@code dst} from
+     * {@code offset}.
+     *
+     * @throws IllegalArgumentException when the pixel count is not a multiple of the channel count
      */
     public void decode(byte[] pixels, float[] dst, int offset) {
+        if (pixels.length % channels != 0) {
+            throw new IllegalArgumentException(pixels.length + " pixel values cannot be " + channels
+                + " channel planes of equal size");
+        }
         int plane = pixels.length / channels;
         for (int c = 0, i = 0; c < channels; c++) {
             int base = c << 8;

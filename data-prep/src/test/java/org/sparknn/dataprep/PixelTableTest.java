@@ -27,4 +27,11 @@ class PixelTableTest {
         float[] got = new PixelTable(Normalization.scaleOnly(Normalization.PIXEL_SCALE), 1).decode(new byte[] {0, 51, (byte) 255});
         assertArrayEquals(new float[] {0f, 51 * (float) Normalization.PIXEL_SCALE, 255 * (float) Normalization.PIXEL_SCALE}, got);
     }
+
+    @Test
+    void aPixelCountThatIsNoWholeNumberOfPlanesIsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> new PixelTable(Normalization.scaleOnly(1), 3).decode(new byte[7]));
+        org.junit.jupiter.api.Assertions.assertEquals("7 pixel values cannot be 3 channel planes of equal size", e.getMessage());
+    }
 }
