@@ -305,8 +305,8 @@ public final class Ingest {
     }
 
     /**
-     * Raw values as unsigned bytes. The sources uint8 is chosen for decode 8-bit pixels, so any
-     * other value is a defect in a source, reported with the row rather than wrapped or rounded.
+     * Raw values as unsigned bytes. uint8 is only chosen for sources that decode to 8-bit pixels, so
+     * any other value is a defect in a source, reported with the row rather than wrapped or rounded.
      */
     static byte[] pixels(float[] x, String id) {
         byte[] b = new byte[x.length];

@@ -96,8 +96,7 @@ public final class IngestImagesJob implements Callable<Integer> {
             throw new IllegalArgumentException("--image-col, --features-col, --label-col and --id-col apply to --format parquet only");
         }
         return new IngestOptions(format, train, trainLabels, test, testLabels, output, overwrite, name, height, width,
-            channels, resize, scale, standardize, validationFraction, seed, classNames, columns,
-            encoding);
+            channels, resize, scale, standardize, validationFraction, seed, classNames, columns, encoding);
     }
 
     /** The end-of-run summary: rows read, written and rejected per split, per-class counts, time. */

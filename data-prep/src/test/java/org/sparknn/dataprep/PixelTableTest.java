@@ -34,4 +34,16 @@ class PixelTableTest {
             () -> new PixelTable(Normalization.scaleOnly(1), 3).decode(new byte[7]));
         org.junit.jupiter.api.Assertions.assertEquals("7 pixel values cannot be 3 channel planes of equal size", e.getMessage());
     }
+
+    @Test
+    void onlyWholeValuesFrom0To255AreStoredAsPixels() {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {0, 127, (byte) 128, (byte) 255},
+            Ingest.pixels(new float[] {0, 127, 128, 255}, "ok"));
+        for (float bad : new float[] {-1, 256, 12.5f, Float.NaN}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Ingest.pixels(new float[] {3, bad}, "img-7"));
+            org.junit.jupiter.api.Assertions.assertEquals("row 'img-7': value 1 is " + bad + ", not an 8-bit pixel value"
+                + " (0..255): the uint8 encoding cannot store it; use --encoding float32", e.getMessage());
+        }
+    }
 }
