@@ -39,15 +39,25 @@ public final class PixelTable implements Serializable {
      * @throws IllegalArgumentException when the pixel count is not a multiple of the channel count
      */
     public void decode(byte[] pixels, float[] dst, int offset) {
-        if (pixels.length % channels != 0) {
-            throw new IllegalArgumentException(pixels.length + " pixel values cannot be " + channels
+        decode(pixels, 0, pixels.length, dst, offset);
+    }
+
+    /**
+     * Writes the normalized values of the {@code count} pixels of one image at {@code src[from ..]}
+     * (channel-height-width) to {@code dst} from {@code offset}.
+     *
+     * @throws IllegalArgumentException when the pixel count is not a multiple of the channel count
+     */
+    public void decode(byte[] src, int from, int count, float[] dst, int offset) {
+        if (count % channels != 0) {
+            throw new IllegalArgumentException(count + " pixel values cannot be " + channels
                 + " channel planes of equal size");
         }
-        int plane = pixels.length / channels;
+        int plane = count / channels;
         for (int c = 0, i = 0; c < channels; c++) {
             int base = c << 8;
             for (int end = i + plane; i < end; i++) {
-                dst[offset + i] = table[base | (pixels[i] & 0xFF)];
+                dst[offset + i] = table[base | (src[from + i] & 0xFF)];
             }
         }
     }

@@ -1,28 +1,67 @@
 package org.sparknn.spark;
 
 import java.io.Serializable;
+import org.sparknn.dataprep.PixelTable;
 import org.sparknn.nn.train.Seeds;
 
 /**
  * All training rows of one partition packed into one contiguous array: {@code n} examples of
- * {@code length} floats in {@code x}, their labels in {@code y}. Cached as objects so the training
- * loop never touches rows.
+ * {@code length} values, their labels in {@code y}. Cached as objects so the training loop never
+ * touches rows. The values are floats in {@code x}, or, for a dataset stored as 8-bit pixels, the
+ * pixels themselves in {@code pixels}, a quarter of the memory (and of the checkpoint files on a
+ * cluster), normalized through {@code table} as rows are copied into a batch: the same floats the
+ * float block would hold.
  */
 public final class Block implements Serializable {
     final int partition;
     final int n;
     final int length;
+    /** Row-major values, or null when the block holds pixels. */
     final float[] x;
+    /** Row-major 8-bit pixels, or null when the block holds floats. */
+    final byte[] pixels;
+    /** How {@link #pixels} become values; null for a float block. */
+    final PixelTable table;
     final int[] y;
     private transient long cachedKey;
     private transient int[] cachedOrder;
 
     Block(int partition, int n, int length, float[] x, int[] y) {
+        this(partition, n, length, x, null, null, y);
+    }
+
+    Block(int partition, int n, int length, byte[] pixels, PixelTable table, int[] y) {
+        this(partition, n, length, null, pixels, table, y);
+    }
+
+    private Block(int partition, int n, int length, float[] x, byte[] pixels, PixelTable table, int[] y) {
         this.partition = partition;
         this.n = n;
         this.length = length;
         this.x = x;
+        this.pixels = pixels;
+        this.table = table;
         this.y = y;
+    }
+
+    /** Copies the values of row {@code row} to {@code dst} from {@code offset}. */
+    void copyRow(int row, float[] dst, int offset) {
+        if (x != null) {
+            System.arraycopy(x, row * length, dst, offset, length);
+        } else {
+            table.decode(pixels, row * length, length, dst, offset);
+        }
+    }
+
+    /** Copies the values of the {@code m} rows from {@code from} to {@code dst} from {@code offset}. */
+    void copyRows(int from, int m, float[] dst, int offset) {
+        if (x != null) {
+            System.arraycopy(x, from * length, dst, offset, m * length);
+        } else {
+            for (int i = 0; i < m; i++) {
+                table.decode(pixels, (from + i) * length, length, dst, offset + i * length);
+            }
+        }
     }
 
     public int size() {

@@ -14,6 +14,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.PixelTable;
 
 /** Converts a labeled DataFrame into one {@link Block} per partition, checking every row. */
 public final class Blocks {
@@ -22,8 +23,9 @@ public final class Blocks {
 
     /**
      * Blocks of a dataset split in the contract's schema (id string, label int, features
-     * array&lt;float&gt;), read from Spark's column vectors or internal rows so the features are copied
-     * as primitive values (see {@link ImageCursor}).
+     * array&lt;float&gt; or 8-bit pixels), read from Spark's column vectors or internal rows so the
+     * features are copied as primitive values (see {@link ImageCursor}). A split stored as pixels
+     * becomes blocks of pixels.
      */
     public static JavaRDD<Block> ofDataset(Dataset<Row> df, int length, int classes) {
         if (!Arrays.asList(df.schema().fieldNames()).contains(DatasetSchema.LABEL)) {
@@ -31,7 +33,8 @@ public final class Blocks {
                 + Arrays.asList(df.schema().fieldNames()));
         }
         return ImageCursor.mapPartitions(df, (partition, rows) -> {
-            Packer packer = new Packer(length);
+            PixelTable table = rows.pixelTable();
+            Packer packer = new Packer(length, table);
             while (rows.advance()) {
                 int n = rows.featureCount();
                 // the row's id is decoded only for an error message
@@ -47,8 +50,12 @@ public final class Blocks {
                     throw new IllegalArgumentException("row '" + rows.id() + "': label is null");
                 }
                 int checked = label >= 0 && label < classes ? label : checkLabel(label, classes, "row '" + rows.id() + "'");
-                int at = packer.next(checked); // before x(): it may replace x
-                rows.copyFeatures(packer.x(), at);
+                int at = packer.next(checked); // before x() or pixels(): it may replace them
+                if (table != null) {
+                    rows.copyPixels(packer.pixels(), at);
+                } else {
+                    rows.copyFeatures(packer.x(), at);
+                }
             }
             return List.of(packer.block(partition)).iterator();
         });
@@ -85,23 +92,35 @@ public final class Blocks {
         return (int) label;
     }
 
-    /** Growing buffers for one partition's rows. */
+    /** Growing buffers for one partition's rows: floats, or 8-bit pixels with their table. */
     static final class Packer {
         /** Largest Java array the JVM reliably allocates. */
         static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
         private final int length;
+        private final PixelTable table;
         private float[] x;
+        private byte[] pixels;
         private int[] y;
         private int n;
 
         Packer(int length) {
+            this(length, null);
+        }
+
+        /** @param table the pixels' table for a block of pixels, null for a block of floats */
+        Packer(int length, PixelTable table) {
             this.length = length;
-            this.x = new float[Math.max(1, length) * 256];
+            this.table = table;
+            if (table == null) {
+                this.x = new float[Math.max(1, length) * 256];
+            } else {
+                this.pixels = new byte[Math.max(1, length) * 256];
+            }
             this.y = new int[256];
         }
 
-        /** Makes room for one more row and returns its offset in {@link #x()}. */
+        /** Makes room for one more row and returns its offset in {@link #x()} or {@link #pixels()}. */
         int next(int label) {
             if (n == y.length) {
                 long grown = Math.min((long) n * 2, MAX_ARRAY / Math.max(1, length));
@@ -110,7 +129,11 @@ public final class Blocks {
                         + " values, more than one block can; train on more partitions (--partitions)");
                 }
                 y = Arrays.copyOf(y, (int) grown);
-                x = Arrays.copyOf(x, (int) grown * length);
+                if (x != null) {
+                    x = Arrays.copyOf(x, (int) grown * length);
+                } else {
+                    pixels = Arrays.copyOf(pixels, (int) grown * length);
+                }
             }
             y[n] = label;
             return n++ * length;
@@ -120,8 +143,13 @@ public final class Blocks {
             return x;
         }
 
+        byte[] pixels() {
+            return pixels;
+        }
+
         Block block(int partition) {
-            return new Block(partition, n, length, Arrays.copyOf(x, n * length), Arrays.copyOf(y, n));
+            return x != null ? new Block(partition, n, length, Arrays.copyOf(x, n * length), Arrays.copyOf(y, n))
+                : new Block(partition, n, length, Arrays.copyOf(pixels, n * length), table, Arrays.copyOf(y, n));
         }
     }
 

@@ -236,7 +236,7 @@ public final class DistributedTrainer {
             int m = Math.min(capacity, slice[1] - from);
             for (int i = 0; i < m; i++) {
                 int row = order[from + i];
-                System.arraycopy(b.x, row * len, input, i * len, len);
+                b.copyRow(row, input, i * len);
                 labels[i] = b.y[row];
                 if (augmentation.active()) {
                     augmentation.apply(input, i * len, net.inputShape(), Seeds.mix(seed, epoch, step,
@@ -283,7 +283,7 @@ public final class DistributedTrainer {
         long correct = 0;
         for (int from = 0; from < b.n; from += capacity) {
             int m = Math.min(capacity, b.n - from);
-            System.arraycopy(b.x, from * len, input, 0, m * len);
+            b.copyRows(from, m, input, 0);
             lossSum += net.evaluate(params, ws, b.y, from, m, loss);
             correct += ws.correct();
         }

@@ -14,7 +14,15 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.sparknn.dataprep.DatasetMetadata;
+import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.FeatureEncoding;
 import org.sparknn.dataprep.HadoopFiles;
+import org.sparknn.dataprep.IdxArrays;
+import org.sparknn.dataprep.Normalization;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.model.NetworkSpec;
@@ -110,6 +118,52 @@ class DistributedTrainingTest {
             }
         }
         cached.unpersist();
+    }
+
+    @Test
+    void blocksOfEightBitPixelsTrainExactlyAsBlocksOfTheirFloats() throws IOException {
+        // 300 MNIST rows as a uint8 dataset split (standardized, so the table is not a plain scaling), and its floats
+        Normalization norm = Normalization.scaleOnly(Normalization.PIXEL_SCALE).withStatistics(new double[] {0.13},
+            new double[] {0.31});
+        DatasetMetadata meta = new DatasetMetadata(DatasetMetadata.FORMAT, DatasetMetadata.VERSION, "px", 28, 28, 1,
+            List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), norm, FeatureEncoding.uint8, null, null);
+        IdxArrays mnist = TrainingFixtures.mnist();
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            byte[] px = new byte[784];
+            for (int k = 0; k < 784; k++) {
+                px[k] = (byte) Math.round(mnist.x()[i * 784 + k] * 255);
+            }
+            rows.add(RowFactory.create(String.format("r%05d", i), mnist.labels()[i], px));
+        }
+        String path = dir.resolve("pixels").toString();
+        TestSpark.session().createDataFrame(rows, DatasetSchema.schema(meta)).repartition(3).write().parquet(path);
+        Dataset<Row> pixels = TestSpark.session().read().parquet(path);
+        JavaRDD<Block> fromPixels = Blocks.ofDataset(pixels, 784, 10).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<Block> fromFloats = Blocks.ofDataset(DatasetSchema.normalizedFeatures(pixels), 784, 10)
+            .persist(StorageLevel.MEMORY_ONLY());
+        List<Block> p = fromPixels.collect();
+        List<Block> f = fromFloats.collect();
+        assertEquals(f.size(), p.size());
+        assertEquals(300, p.stream().mapToInt(Block::size).sum());
+        for (int i = 0; i < p.size(); i++) {
+            assertTrue(p.get(i).x == null && p.get(i).pixels.length == p.get(i).n * 784, "a block of pixels");
+            assertTrue(f.get(i).pixels == null, "a block of floats");
+            assertArrayEquals(f.get(i).y, p.get(i).y);
+            float[] decoded = new float[p.get(i).n * 784];
+            p.get(i).copyRows(0, p.get(i).n, decoded, 0);
+            assertArrayEquals(f.get(i).x, decoded, "partition " + i);
+            float[] row = new float[784];
+            p.get(i).copyRow(5, row, 0);
+            assertArrayEquals(Arrays.copyOfRange(f.get(i).x, 5 * 784, 6 * 784), row);
+        }
+        Network net = Network.build(NetworkSpec.preset("mlp", MNIST, 10));
+        float[] params = net.initialParams(3);
+        DistributedTrainer trainer = new DistributedTrainer(TestSpark.session(), net, TrainingFixtures.config(1, 50, 5, 2));
+        assertArrayEquals(trainer.gradient(fromFloats, params, 0, 1, 6).grad, trainer.gradient(fromPixels, params, 0, 1, 6).grad);
+        assertEquals(trainer.evaluate(fromFloats, params), trainer.evaluate(fromPixels, params));
+        fromPixels.unpersist();
+        fromFloats.unpersist();
     }
 
     @Test
