@@ -39,27 +39,87 @@ import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
 /**
- * The median training step of the mlp and cnn presets (global batch 128 over the training split of
- * a dataset) on whatever master the session has, split into Spark overhead (shipping the weights as the trainer does, a job
- * that returns a gradient-sized array per partition, releasing the weights) and compute. Prints one machine-readable
- * line per preset ("STEP preset step_ms overhead_ms"), medians of 100 steps after 200 warm-up steps. Run by bench/cluster-vs-local.
+ * Training step times (global batch 128 over the training split of a dataset) on whatever master
+ * the session has, split into Spark overhead (shipping the weights as the trainer does, a job that
+ * returns a gradient-sized array per partition, releasing the weights) and compute: whole epochs
+ * from a cold start ({@link #main}, run by bench/cluster-vs-local) or medians after a warm-up
+ * ({@link #stepSplit}, run by TrainBench).
  */
 public final class StepBench {
+    /**
+     * {@code StepBench <dataset> <partitions> <preset> <epochs> [latency]}: trains the preset for whole
+     * epochs of global batch 128 from a cold start, as a training run does, and prints the median
+     * step of every epoch ("EPOCH preset epoch step_ms"), the summed step time ("RUN preset
+     * seconds"), then the last epoch's median split into Spark overhead and compute ("STEP preset
+     * step_ms overhead_ms"); with {@code latency}, then the latency of jobs that do no
+     * arithmetic ({@link #jobLatency}). On a cluster the first epoch is slower than the rest: the executors
+     * run each task's Spark code path once per step, so it takes a few thousand steps to be
+     * compiled by the JIT.
+     */
     public static void main(String[] args) throws Exception {
         SparkSession spark = SparkSession.builder().appName("spark-nn step bench").getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         int parts = Integer.parseInt(args[1]);
+        String preset = args[2];
+        int epochs = Integer.parseInt(args[3]);
         System.out.printf("master %s, %d partitions, driver BLAS %s%n", spark.sparkContext().master(), parts,
             Blas.get().describe());
         Dataset<Row> train = DatasetSchema.readSplit(spark, args[0], "train").repartition(parts, col("id"))
             .sortWithinPartitions("id");
-        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(train, "label", "features", "id", 784, 10));
-        blocks.count();
-        TrainConfig config = new TrainConfig(1, 128, 42, Adam.defaults(), LearningRate.constant(0.001), Regularization.NONE,
-            "cross_entropy", 2, null, 0, null);
-        jobLatency(spark, blocks);
-        stepSplit(spark, blocks, config);
+        JavaRDD<Block> blocks = Blocks.cache(Blocks.ofDataset(train, 784, 10));
+        long rows = blocks.map(b -> (long) b.size()).reduce(Long::sum);
+        TrainConfig config = new TrainConfig(epochs, 128, 42, Adam.defaults(), LearningRate.constant(0.001),
+            Regularization.NONE, "cross_entropy", 2, null, 0, null);
+        trainEpochs(spark, blocks, config, preset, (int) ((rows + 127) / 128));
+        if (args.length > 4 && args[4].equals("latency")) {
+            jobLatency(spark, blocks);
+        }
         spark.stop();
+    }
+
+    /** Trains {@code preset} for {@code config.epochs()} epochs of {@code steps} steps and prints their step times. */
+    static void trainEpochs(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config, String preset, int steps)
+            throws java.util.concurrent.TimeoutException {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
+        DistributedTrainer t = new DistributedTrainer(spark, n, config);
+        TrainState s = TrainState.initial(n, config.optimizer(), config.regularization(), 1);
+        TaskTimes times = new TaskTimes();
+        spark.sparkContext().addSparkListener(times);
+        double total = 0;
+        double last = 0;
+        for (int e = 0; e < config.epochs(); e++) {
+            boolean lastEpoch = e == config.epochs() - 1;
+            sc.setJobGroup(lastEpoch ? TaskTimes.MEASURED_GROUP : "epoch " + e, "training step", false);
+            double[] ms = new double[steps];
+            for (int i = 0; i < steps; i++) {
+                long a = System.nanoTime();
+                s.applyGradientSum(t.stepGradient(blocks, s.params(), e, i, steps), 128, 0.001);
+                ms[i] = (System.nanoTime() - a) / 1e6;
+                total += ms[i];
+            }
+            last = median(ms);
+            System.out.printf("EPOCH %s %d %.2f%n", preset, e + 1, last);
+        }
+        sc.setJobGroup("probe", "overhead probe", false);
+        double[] overhead = new double[MEASURED];
+        for (int i = 0; i < MEASURED; i++) {
+            long b = System.nanoTime();
+            float[] p = s.params();
+            TaskWeights w = TaskWeights.ship(sc, p);
+            probe(blocks, null, w, p.length);
+            w.release();
+            overhead[i] = (System.nanoTime() - b) / 1e6;
+        }
+        sc.clearJobGroup();
+        spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
+        spark.sparkContext().removeSparkListener(times);
+        double over = median(overhead);
+        System.out.printf("%s (%d params): %d epochs of %d steps, step time %.1f s in all; last epoch's median step %.1f ms"
+            + " = Spark overhead %.1f ms + compute %.1f ms%n", preset, n.paramCount(), config.epochs(), steps, total / 1000,
+            last, over, last - over);
+        System.out.println("  last epoch's step tasks (medians): " + times.report());
+        System.out.printf("RUN %s %.2f%nSTEP %s %.2f %.2f%n", preset, total / 1000, preset, last, over);
     }
 
     /**

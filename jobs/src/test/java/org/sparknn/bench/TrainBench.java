@@ -41,9 +41,9 @@ public final class TrainBench {
         Dataset<Row> test = DatasetSchema.readSplit(spark, dataset, "test");
 
         // --- MLlib ---
-        Dataset<Row> mlTrain = train.select(col("label").cast("double").as("label"),
+        Dataset<Row> mlTrain = DatasetSchema.normalizedFeatures(train).select(col("label").cast("double").as("label"),
             org.apache.spark.ml.functions.array_to_vector(col("features")).as("features")).cache();
-        Dataset<Row> mlTest = test.select(col("label").cast("double").as("label"),
+        Dataset<Row> mlTest = DatasetSchema.normalizedFeatures(test).select(col("label").cast("double").as("label"),
             org.apache.spark.ml.functions.array_to_vector(col("features")).as("features")).cache();
         mlTrain.count();
         mlTest.count();
@@ -65,8 +65,8 @@ public final class TrainBench {
         TrainConfig config = new TrainConfig(8, 256, 42, Adam.defaults(),
             new LearningRate(0.003, LearningRate.Schedule.cosine, 1, 1, 0, 0), Regularization.NONE, "cross_entropy", 2, null, 0, null);
         long s0 = System.nanoTime();
-        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(train, "label", "features", "id", 784, 10));
-        JavaRDD<Block> testBlocks = Blocks.cache(Blocks.of(test, "label", "features", "id", 784, 10));
+        JavaRDD<Block> blocks = Blocks.cache(Blocks.ofDataset(train, 784, 10));
+        JavaRDD<Block> testBlocks = Blocks.cache(Blocks.ofDataset(test, 784, 10));
         testBlocks.count();
         double testPackSeconds = (System.nanoTime() - s0) / 1e9;
         DistributedTrainer trainer = new DistributedTrainer(spark, net, config);
