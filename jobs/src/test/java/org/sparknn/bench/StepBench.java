@@ -32,6 +32,7 @@ import org.sparknn.nn.train.TrainState;
 import org.sparknn.spark.Block;
 import org.sparknn.spark.Blocks;
 import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.spark.GradientSum;
 import org.sparknn.spark.TaskWeights;
 import org.sparknn.spark.TrainConfig;
 import scala.jdk.javaapi.CollectionConverters;
@@ -101,9 +102,11 @@ public final class StepBench {
             last = median(ms);
             System.out.printf("EPOCH %s %d %.2f%n", preset, e + 1, last);
         }
+        // as many probes as an epoch has steps: a short run of them, still warming up their own
+        // classes, measured more than a whole step
         sc.setJobGroup("probe", "overhead probe", false);
-        double[] overhead = new double[MEASURED];
-        for (int i = 0; i < MEASURED; i++) {
+        double[] overhead = new double[steps];
+        for (int i = 0; i < steps; i++) {
             long b = System.nanoTime();
             float[] p = s.params();
             TaskWeights w = TaskWeights.ship(sc, p);
@@ -199,36 +202,42 @@ public final class StepBench {
             + "returning 400 KB per partition %.1f ms%n", median(empty), median(broadcast), median(result));
     }
 
-    /** One job through the trainer's runJob path: every task reads {@code bc} (if any) and returns {@code floats}. */
+    /**
+     * One job through the trainer's runJob path: every task reads {@code bc} (if any) and returns a
+     * {@link GradientSum} leaf of {@code floats} zeros, which the driver merges as the trainer does.
+     */
     private static void probe(JavaRDD<Block> blocks, Broadcast<float[]> bc, TaskWeights weights, int floats) {
-        blocks.context().runJob(blocks.rdd(), new Probe(bc, weights, floats), scala.collection.immutable.Range$.MODULE$.apply(0,
-            blocks.getNumPartitions()), new Discard(), scala.reflect.ClassTag$.MODULE$.apply(float[].class));
+        int parts = blocks.getNumPartitions();
+        blocks.context().runJob(blocks.rdd(), new Probe(bc, weights, floats, parts), scala.collection.immutable.Range$.MODULE$.apply(0,
+            parts), new Merge(), scala.reflect.ClassTag$.MODULE$.apply(GradientSum.class));
     }
 
     /**
-     * A step without its arithmetic: each task reads the broadcast weights (when given) and returns
-     * an array of the given size (a gradient, when it is the weights' size).
+     * A step without its arithmetic: each task reads the weights (when given) and returns a partial
+     * sum holding an array of the given size (a gradient, when it is the weights' size).
      */
-    private static final class Probe extends AbstractFunction2<TaskContext, scala.collection.Iterator<Block>, float[]>
+    private static final class Probe extends AbstractFunction2<TaskContext, scala.collection.Iterator<Block>, GradientSum>
             implements Serializable {
         private final Broadcast<float[]> broadcast;
         private final TaskWeights weights;
         private final int floats;
+        private final int partitions;
 
-        Probe(Broadcast<float[]> broadcast, TaskWeights weights, int floats) {
+        Probe(Broadcast<float[]> broadcast, TaskWeights weights, int floats, int partitions) {
             this.broadcast = broadcast;
             this.weights = weights;
             this.floats = floats;
+            this.partitions = partitions;
         }
 
         @Override
-        public float[] apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
+        public GradientSum apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
             float[] w = broadcast != null ? broadcast.value() : weights != null ? weights.value() : null;
             float[] g = new float[floats];
             if (w != null && floats > 0) {
                 g[0] = w[0];
             }
-            return g;
+            return GradientSum.leaf(partitions, context.partitionId(), g, 0, 0, 0);
         }
     }
 
@@ -278,9 +287,13 @@ public final class StepBench {
         }
     }
 
-    private static final class Discard extends AbstractFunction2<Object, float[], BoxedUnit> {
+    /** Merges the partials on the driver, as the trainer's result handler does. */
+    private static final class Merge extends AbstractFunction2<Object, GradientSum, BoxedUnit> {
+        private GradientSum sum;
+
         @Override
-        public BoxedUnit apply(Object partition, float[] result) {
+        public BoxedUnit apply(Object partition, GradientSum result) {
+            sum = GradientSum.merge(sum, result);
             return BoxedUnit.UNIT;
         }
     }
