@@ -6,7 +6,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
@@ -42,9 +41,9 @@ import scala.runtime.BoxedUnit;
 /**
  * Training step times (global batch 128 over the training split of a dataset) on whatever master
  * the session has, split into Spark overhead (shipping the weights as the trainer does, a job that
- * returns a gradient-sized array per partition, releasing the weights) and compute: whole epochs
- * from a cold start ({@link #main}, run by bench/cluster-vs-local) or medians after a warm-up
- * ({@link #stepSplit}, run by TrainBench).
+ * returns a gradient-sized array per partition, releasing the weights): whole epochs of steps run
+ * back to back, as in a training run ({@link #trainEpochs}; run by bench/cluster-vs-local through
+ * {@link #main}, and by TrainBench).
  */
 public final class StepBench {
     /**
@@ -128,56 +127,9 @@ public final class StepBench {
         System.out.printf("RUN %s %.2f%nSTEP %s %.2f %.2f%n", preset, total / 1000, preset, last, over);
     }
 
-    /**
-     * Steps before measuring: Spark's scheduling path and the engine need a few hundred runs
-     * before the JIT has compiled them (an empty job takes 20-30 ms cold, ~5 ms warm here).
-     */
+    /** Job latency probes: warm-up runs, then measured runs. */
     private static final int WARMUP = 200;
     private static final int MEASURED = 100;
-
-    /** Median step and overhead in ms per preset, printed and returned. */
-    static Map<String, double[]> stepSplit(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config)
-            throws java.util.concurrent.TimeoutException {
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Map<String, double[]> out = new LinkedHashMap<>();
-        for (String preset : new String[] {"mlp", "cnn"}) {
-            Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
-            DistributedTrainer t = new DistributedTrainer(spark, n, config);
-            TrainState s = TrainState.initial(n, config.optimizer(), config.regularization(), 1);
-            int steps = 469;
-            double[] full = new double[MEASURED];
-            double[] overhead = new double[MEASURED];
-            TaskTimes times = new TaskTimes();
-            spark.sparkContext().addSparkListener(times);
-            for (int i = 0; i < MEASURED + WARMUP; i++) {
-                sc.setJobGroup(i >= WARMUP ? TaskTimes.MEASURED_GROUP : "warm-up", "training step", false);
-                long a = System.nanoTime();
-                s.applyGradientSum(t.stepGradient(blocks, s.params(), 0, i, steps), 128, 0.001);
-                long b = System.nanoTime();
-                sc.setJobGroup("probe", "overhead probe", false);
-                float[] p = s.params();
-                TaskWeights w = TaskWeights.ship(sc, p);
-                probe(blocks, null, w, p.length);
-                w.release();
-                long c = System.nanoTime();
-                if (i >= WARMUP) {
-                    full[i - WARMUP] = (b - a) / 1e6;
-                    overhead[i - WARMUP] = (c - b) / 1e6;
-                }
-            }
-            double stepMs = median(full);
-            double overMs = median(overhead);
-            System.out.printf("%s (%d params): median step %.1f ms = Spark overhead %.1f ms + compute %.1f ms; epoch of %d steps ~ %.1f s%n",
-                preset, n.paramCount(), stepMs, overMs, stepMs - overMs, steps, steps * stepMs / 1000);
-            sc.clearJobGroup();
-            spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
-            spark.sparkContext().removeSparkListener(times);
-            System.out.println("  step tasks (medians): " + times.report());
-            System.out.printf("STEP %s %.2f %.2f%n", preset, stepMs, overMs);
-            out.put(preset, new double[] {stepMs, overMs});
-        }
-        return out;
-    }
 
     /** Where a step's overhead goes: an empty job, a job with a broadcast, a job returning 400 KB per partition. */
     static void jobLatency(SparkSession spark, JavaRDD<Block> blocks) {
