@@ -40,21 +40,20 @@ import scala.runtime.BoxedUnit;
 
 /**
  * Training step times (global batch 128 over the training split of a dataset) on whatever master
- * the session has, split into Spark overhead (shipping the weights as the trainer does, a job that
- * returns a gradient-sized array per partition, releasing the weights): whole epochs of steps run
- * back to back, as in a training run ({@link #trainEpochs}; run by bench/cluster-vs-local through
- * {@link #main}, and by TrainBench).
+ * the session has: whole epochs of steps run back to back, as in a training run
+ * ({@link #trainEpochs}; run by bench/cluster-vs-local through {@link #main}, and by TrainBench),
+ * next to as many jobs of the same shape without arithmetic (shipping the weights as the trainer
+ * does, a gradient-sized partial sum per partition merged on the driver, releasing the weights).
  */
 public final class StepBench {
     /**
-     * {@code StepBench <dataset> <partitions> <preset> <epochs> [latency]}: trains the preset for whole
-     * epochs of global batch 128 from a cold start, as a training run does, and prints the median
-     * step of every epoch ("EPOCH preset epoch step_ms"), the summed step time ("RUN preset
-     * seconds"), then the last epoch's median and that of as many jobs of the same shape without
-     * arithmetic ("STEP preset step_ms overhead_ms"); with {@code latency}, then the latency of jobs that do no
-     * arithmetic ({@link #jobLatency}). On a cluster the first epoch is slower than the rest: the executors
-     * run each task's Spark code path once per step, so it takes a few thousand steps to be
-     * compiled by the JIT.
+     * {@code StepBench <dataset> <partitions> <preset> <epochs> [latency]}: trains the preset for
+     * whole epochs of global batch 128 from a cold start, as a training run does, and prints the
+     * median step of every epoch ("EPOCH preset epoch step_ms"), the summed step time ("RUN preset
+     * seconds"), then the last epoch's median and that of the jobs without arithmetic ("STEP
+     * preset step_ms overhead_ms"); with {@code latency}, then {@link #jobLatency}. On a cluster
+     * the first epochs are slower than the rest: an executor runs each task's Spark code path once
+     * per step, so it takes a few thousand steps for the JIT to compile it.
      */
     public static void main(String[] args) throws Exception {
         SparkSession spark = SparkSession.builder().appName("spark-nn step bench").getOrCreate();
@@ -101,8 +100,8 @@ public final class StepBench {
             last = median(ms);
             System.out.printf("EPOCH %s %d %.2f%n", preset, e + 1, last);
         }
-        // as many probes as an epoch has steps: a short run of them, still warming up their own
-        // classes, measured more than a whole step
+        // as many probes as an epoch has steps: 100 of them, still warming up their own code,
+        // measured more than a whole step on the cluster
         sc.setJobGroup("probe", "overhead probe", false);
         double[] overhead = new double[steps];
         for (int i = 0; i < steps; i++) {
