@@ -66,20 +66,24 @@ public final class StepBench {
         Dataset<Row> train = DatasetSchema.readSplit(spark, args[0], "train").repartition(parts, col("id"))
             .sortWithinPartitions("id");
         JavaRDD<Block> blocks = Blocks.cache(Blocks.ofDataset(train, 784, 10));
-        long rows = blocks.map(b -> (long) b.size()).reduce(Long::sum);
-        TrainConfig config = new TrainConfig(epochs, 128, 42, Adam.defaults(), LearningRate.constant(0.001),
-            Regularization.NONE, "cross_entropy", 2, null, 0, null);
-        trainEpochs(spark, blocks, config, preset, (int) ((rows + 127) / 128));
+        trainEpochs(spark, blocks, preset, epochs);
         if (args.length > 4 && args[4].equals("latency")) {
             jobLatency(spark, blocks);
         }
         spark.stop();
     }
 
-    /** Trains {@code preset} for {@code config.epochs()} epochs of {@code steps} steps and prints their step times. */
-    static void trainEpochs(SparkSession spark, JavaRDD<Block> blocks, TrainConfig config, String preset, int steps)
+    /**
+     * Trains {@code preset} on cached {@code blocks} for {@code epochs} epochs of global batch 128
+     * (Adam, learning rate 0.001) and prints their step times.
+     */
+    static void trainEpochs(SparkSession spark, JavaRDD<Block> blocks, String preset, int epochs)
             throws java.util.concurrent.TimeoutException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        TrainConfig config = new TrainConfig(epochs, 128, 42, Adam.defaults(), LearningRate.constant(0.001),
+            Regularization.NONE, "cross_entropy", 2, null, 0, null);
+        long rows = blocks.map(b -> (long) b.size()).reduce(Long::sum);
+        int steps = (int) ((rows + config.batchSize() - 1) / config.batchSize());
         Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
         DistributedTrainer t = new DistributedTrainer(spark, n, config);
         TrainState s = TrainState.initial(n, config.optimizer(), config.regularization(), 1);

@@ -104,11 +104,8 @@ public final class TrainBench {
         }
 
         // --- step times: 2 epochs of batch 128 (the quickstart's batch) per preset, back to back ---
-        TrainConfig steps = new TrainConfig(2, 128, 42, Adam.defaults(), LearningRate.constant(0.001), Regularization.NONE,
-            "cross_entropy", 2, null, 0, null);
-        int perEpoch = (int) ((blocks.map(b -> (long) b.size()).reduce(Long::sum) + 127) / 128);
-        StepBench.trainEpochs(spark, blocks, steps, "mlp", perEpoch);
-        StepBench.trainEpochs(spark, blocks, steps, "cnn", perEpoch);
+        StepBench.trainEpochs(spark, blocks, "mlp", 2);
+        StepBench.trainEpochs(spark, blocks, "cnn", 2);
         spark.stop();
     }
 
