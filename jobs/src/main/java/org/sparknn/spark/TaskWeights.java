@@ -1,6 +1,9 @@
 package org.sparknn.spark;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -21,16 +24,26 @@ import org.apache.spark.broadcast.Broadcast;
  *       wins at both sizes (5.4 against 7.3 ms, 7.3 against 14.3 ms).</li>
  * </ul>
  *
- * Either way the tasks see the same floats, so the choice never changes a result.
+ * Inside the task function the weights travel as their little-endian bytes. Spark writes a task
+ * function with Java serialization, which converts a {@code float[]} one value at a time on the
+ * driver and reads it back the same way in every task; a {@code byte[]} is copied in bulk, and so
+ * is its decoding (101,770 floats, JIT-compiled: written in 0.10 ms instead of 0.27 ms, read in
+ * 0.05 ms instead of 0.11 ms). On the two-executor cluster the executors' task threads spent 5.7-5.9
+ * ms of CPU per mlp step instead of 6.4-6.5 ms.
+ *
+ * <p>Either way the tasks see the same floats, bit for bit, so the choice never changes a result.
  */
 public final class TaskWeights implements Serializable {
     /** Largest weight array sent inside the task function on clusters, bytes. */
     static final long INLINE_MAX_BYTES = 1L << 20;
 
-    private final float[] inline;
+    /** The weights as little-endian float32 bytes when carried inside the task function, else null. */
+    private final byte[] inline;
     private final Broadcast<float[]> broadcast;
+    /** {@link #inline} decoded, once per deserialized copy. */
+    private transient float[] decoded;
 
-    private TaskWeights(float[] inline, Broadcast<float[]> broadcast) {
+    private TaskWeights(byte[] inline, Broadcast<float[]> broadcast) {
         this.inline = inline;
         this.broadcast = broadcast;
     }
@@ -42,8 +55,16 @@ public final class TaskWeights implements Serializable {
 
     /** A copy of {@code params} carried inside the task function, or else as a broadcast. */
     static TaskWeights ship(JavaSparkContext sc, float[] params, boolean inline) {
-        float[] copy = params.clone();
-        return inline ? new TaskWeights(copy, null) : new TaskWeights(null, sc.broadcast(copy));
+        if (inline) {
+            byte[] bytes = new byte[4 * params.length];
+            floats(bytes).put(params);
+            return new TaskWeights(bytes, null);
+        }
+        return new TaskWeights(null, sc.broadcast(params.clone()));
+    }
+
+    private static FloatBuffer floats(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     }
 
     /** True when {@code floats} weights travel inside the task function rather than as a broadcast. */
@@ -53,7 +74,16 @@ public final class TaskWeights implements Serializable {
 
     /** The weights, on the driver or in a task. */
     public float[] value() {
-        return inline != null ? inline : broadcast.value();
+        return inline != null ? decoded() : broadcast.value();
+    }
+
+    private synchronized float[] decoded() {
+        if (decoded == null) {
+            float[] values = new float[inline.length / 4];
+            floats(inline).get(values);
+            decoded = values;
+        }
+        return decoded;
     }
 
     /** True when the weights are carried inside the task function. */

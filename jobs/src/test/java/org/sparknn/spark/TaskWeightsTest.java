@@ -30,6 +30,10 @@ class TaskWeightsTest {
         for (int i = 0; i < params.length; i++) {
             params[i] = (float) Math.sin(i) * 1e-3f;
         }
+        // values whose bits a conversion could alter: signed zero, subnormals, extremes, infinities
+        float[] special = {-0.0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x3f800001)};
+        System.arraycopy(special, 0, params, 1, special.length);
         float[] expected = params.clone();
         JavaRDD<Integer> parts = SC.parallelize(List.of(0, 1, 2), 3);
         for (boolean inline : new boolean[] {true, false}) {
@@ -40,7 +44,7 @@ class TaskWeightsTest {
                 List<float[]> seen = parts.map(i -> w.value()).collect();
                 assertEquals(3, seen.size());
                 for (float[] s : seen) {
-                    assertArrayEquals(expected, s, inline ? "inline" : "broadcast");
+                    assertArrayEquals(bits(expected), bits(s), inline ? "inline" : "broadcast");
                 }
                 assertArrayEquals(expected, w.value());
             } finally {
@@ -48,5 +52,13 @@ class TaskWeightsTest {
             }
             params[0] = expected[0];
         }
+    }
+
+    private static int[] bits(float[] values) {
+        int[] bits = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = Float.floatToRawIntBits(values[i]);
+        }
+        return bits;
     }
 }
