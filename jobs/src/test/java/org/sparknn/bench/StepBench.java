@@ -51,7 +51,8 @@ public final class StepBench {
      * whole epochs of global batch 128 from a cold start, as a training run does, and prints the
      * median step of every epoch ("EPOCH preset epoch step_ms"), the summed step time ("RUN preset
      * seconds"), then the last epoch's median and that of the jobs without arithmetic ("STEP
-     * preset step_ms overhead_ms"); with {@code latency}, then {@link #jobLatency}. On a cluster
+     * preset step_ms overhead_ms"), and the CPU time of all the application's JVMs per step of the
+     * last epoch ("CPU preset cpu_ms jvms cores_busy"); with {@code latency}, then {@link #jobLatency}. On a cluster
      * the first epochs are slower than the rest: an executor runs each task's Spark code path once
      * per step, so it takes a few thousand steps for the JIT to compile it.
      */
@@ -91,8 +92,14 @@ public final class StepBench {
         spark.sparkContext().addSparkListener(times);
         double total = 0;
         double last = 0;
+        Map<Long, Long> cpuBefore = null;
+        long lastEpochNanos = 0;
         for (int e = 0; e < config.epochs(); e++) {
             boolean lastEpoch = e == config.epochs() - 1;
+            if (lastEpoch) {
+                cpuBefore = processCpuNanos(blocks);
+                lastEpochNanos = System.nanoTime();
+            }
             sc.setJobGroup(lastEpoch ? TaskTimes.MEASURED_GROUP : "epoch " + e, "training step", false);
             double[] ms = new double[steps];
             for (int i = 0; i < steps; i++) {
@@ -104,6 +111,9 @@ public final class StepBench {
             last = median(ms);
             System.out.printf("EPOCH %s %d %.2f%n", preset, e + 1, last);
         }
+        lastEpochNanos = System.nanoTime() - lastEpochNanos;
+        sc.setJobGroup("cpu", "CPU probe", false);
+        Map<Long, Long> cpuAfter = processCpuNanos(blocks);
         // as many probes as an epoch has steps: 100 of them, still warming up their own code,
         // measured more than a whole step on the cluster
         sc.setJobGroup("probe", "overhead probe", false);
@@ -127,6 +137,22 @@ public final class StepBench {
             + " then the same job without arithmetic %.1f ms%n", preset, n.paramCount(), config.epochs(), steps, total / 1000,
             last, over);
         System.out.println("  last epoch's step tasks (medians): " + times.report());
+        // CPU of every JVM of the application (driver and executors, JIT compiler and GC threads
+        // included) over the last epoch, next to its wall time: shows whether the step waits for
+        // the machine's cores
+        double stepWall = lastEpochNanos / 1e6 / steps;
+        double stepCpu = 0;
+        StringBuilder perJvm = new StringBuilder();
+        for (Map.Entry<Long, Long> jvm : cpuAfter.entrySet()) {
+            Long before = cpuBefore.get(jvm.getKey());
+            double ms = before == null ? Double.NaN : (jvm.getValue() - before) / 1e6 / steps;
+            stepCpu += ms;
+            perJvm.append(perJvm.length() == 0 ? "" : ", ").append(String.format("%.1f", ms));
+        }
+        System.out.printf("  last epoch's CPU: %.1f ms per step in %d JVM(s) (%s ms), over %.1f ms of wall time per step:"
+            + " %.2f of the machine's %d cores busy%n", stepCpu, cpuAfter.size(), perJvm, stepWall, stepCpu / stepWall,
+            Runtime.getRuntime().availableProcessors());
+        System.out.printf("CPU %s %.2f %d %.2f%n", preset, stepCpu, cpuAfter.size(), stepCpu / stepWall);
         System.out.printf("RUN %s %.2f%nSTEP %s %.2f %.2f%n", preset, total / 1000, preset, last, over);
     }
 
@@ -254,6 +280,27 @@ public final class StepBench {
             sum = GradientSum.merge(sum, result);
             return BoxedUnit.UNIT;
         }
+    }
+
+    /**
+     * CPU time used so far by each JVM of the application, by process id: the driver's own, and
+     * each executor's as reported by a task that runs there (one per cached partition; in local
+     * mode the driver is the executor).
+     */
+    static Map<Long, Long> processCpuNanos(JavaRDD<Block> blocks) {
+        Map<Long, Long> cpu = new HashMap<>();
+        cpu.put(ProcessHandle.current().pid(), processCpuNanos());
+        List<long[]> executors = blocks.mapPartitions(
+            b -> List.of(new long[] {ProcessHandle.current().pid(), processCpuNanos()}).iterator()).collect();
+        for (long[] e : executors) {
+            cpu.merge(e[0], e[1], Math::max);
+        }
+        return cpu;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
     }
 
     static double median(double[] v) {
