@@ -97,7 +97,7 @@ public final class StepBench {
         for (int e = 0; e < config.epochs(); e++) {
             boolean lastEpoch = e == config.epochs() - 1;
             if (lastEpoch) {
-                cpuBefore = processCpuNanos(blocks);
+                cpuBefore = applicationCpuNanos(blocks);
                 lastEpochNanos = System.nanoTime();
             }
             sc.setJobGroup(lastEpoch ? TaskTimes.MEASURED_GROUP : "epoch " + e, "training step", false);
@@ -113,7 +113,7 @@ public final class StepBench {
         }
         lastEpochNanos = System.nanoTime() - lastEpochNanos;
         sc.setJobGroup("cpu", "CPU probe", false);
-        Map<Long, Long> cpuAfter = processCpuNanos(blocks);
+        Map<Long, Long> cpuAfter = applicationCpuNanos(blocks);
         // as many probes as an epoch has steps: 100 of them, still warming up their own code,
         // measured more than a whole step on the cluster
         sc.setJobGroup("probe", "overhead probe", false);
@@ -287,7 +287,7 @@ public final class StepBench {
      * each executor's as reported by a task that runs there (one per cached partition; in local
      * mode the driver is the executor).
      */
-    static Map<Long, Long> processCpuNanos(JavaRDD<Block> blocks) {
+    static Map<Long, Long> applicationCpuNanos(JavaRDD<Block> blocks) {
         Map<Long, Long> cpu = new HashMap<>();
         cpu.put(ProcessHandle.current().pid(), processCpuNanos());
         List<long[]> executors = blocks.mapPartitions(
