@@ -1,7 +1,12 @@
 package org.sparknn.dataprep;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -11,8 +16,26 @@ import org.apache.hadoop.fs.Path;
  * (leading '.') keep readers and Spark's file listing away from the staging directory. On HDFS and
  * local file systems the rename is atomic; on object stores without atomic rename (S3) it is a
  * copy, and the target should be written through a committer instead.
+ *
+ * <p>Replacing an existing output takes two renames: the old output moves aside to
+ * {@code .<name>.old-<uuid>} next to the target, then the staging directory moves to the target,
+ * then the old output is deleted. At every instant the old or the new output is at the target or
+ * at that named {@code .old-} path. A run killed between the steps leaves it there, and the next
+ * output to the same target puts it right before it starts: with nothing at the target, the old
+ * output is renamed back (the killed run never published); with the new output in place, the old
+ * one is deleted.
  */
 public final class AtomicOutput implements AutoCloseable {
+    /** The points of {@link #publish} a test can stop at, as a kill would. */
+    enum Step { OLD_MOVED_ASIDE, NEW_IN_PLACE }
+
+    /** Called at each {@link Step} of a publish; tests make it throw to leave what a kill would. */
+    interface Hook {
+        void at(Step step) throws IOException;
+    }
+
+    static volatile Hook hook = step -> { };
+
     private final FileSystem fs;
     private final Path target;
     private final Path staging;
@@ -24,9 +47,15 @@ public final class AtomicOutput implements AutoCloseable {
      *                  raised here, before any work is done
      */
     public AtomicOutput(HadoopFiles files, String target, boolean overwrite) throws IOException {
+        this(files, target, overwrite, System.err);
+    }
+
+    /** As above; {@code log} says what an earlier, killed publish left and what was done with it. */
+    public AtomicOutput(HadoopFiles files, String target, boolean overwrite, PrintStream log) throws IOException {
         this.target = new Path(target);
         this.fs = files.fs(this.target);
         this.overwrite = overwrite;
+        recover(fs, this.target, log);
         if (fs.exists(this.target) && !overwrite) {
             throw new IllegalArgumentException(target + " already exists; pass --overwrite to replace it");
         }
@@ -36,6 +65,44 @@ public final class AtomicOutput implements AutoCloseable {
             fs.mkdirs(parent);
         }
         fs.mkdirs(staging);
+    }
+
+    /** The old outputs a killed publish left next to {@code target}, newest first. */
+    static List<FileStatus> leftOldOutputs(FileSystem fs, Path target) throws IOException {
+        Path parent = target.getParent();
+        List<FileStatus> old = new ArrayList<>();
+        if (parent == null || !fs.exists(parent)) {
+            return old;
+        }
+        String prefix = "." + target.getName() + ".old-";
+        for (FileStatus s : fs.listStatus(parent)) {
+            if (s.getPath().getName().startsWith(prefix)) {
+                old.add(s);
+            }
+        }
+        old.sort(Comparator.comparingLong(FileStatus::getModificationTime).reversed());
+        return old;
+    }
+
+    /**
+     * Puts right what a publish killed between its renames left at {@code target}: restores the
+     * old output when nothing is at the target, else deletes it.
+     */
+    static void recover(FileSystem fs, Path target, PrintStream log) throws IOException {
+        List<FileStatus> old = leftOldOutputs(fs, target);
+        for (FileStatus s : old) {
+            if (!fs.exists(target)) {
+                if (!fs.rename(s.getPath(), target)) {
+                    throw new IOException("cannot restore " + s.getPath() + " to " + target
+                        + " (left there by a run killed while it published); move it back by hand");
+                }
+                log.println("restored " + target + " from " + s.getPath()
+                    + ", where a run killed while it published had moved it");
+            } else {
+                fs.delete(s.getPath(), true);
+                log.println("deleted " + s.getPath() + ", the previous output a run killed after it published left behind");
+            }
+        }
     }
 
     /** Where to write; a path inside the staging directory. */
@@ -63,6 +130,7 @@ public final class AtomicOutput implements AutoCloseable {
             if (!fs.rename(target, old)) {
                 throw new IOException("cannot move the old " + target + " aside to " + old);
             }
+            hook.at(Step.OLD_MOVED_ASIDE);
         }
         if (!fs.rename(staging, target)) {
             if (old != null) {
@@ -72,6 +140,7 @@ public final class AtomicOutput implements AutoCloseable {
         }
         published = true;
         if (old != null) {
+            hook.at(Step.NEW_IN_PLACE);
             fs.delete(old, true);
         }
     }

@@ -115,6 +115,42 @@ public final class DatasetSchema {
         }
     }
 
+    /**
+     * The identity of a dataset's content: SHA-256 (hex) of its {@code dataset.json} and of the
+     * names and sizes of every file of the given splits (absent splits count as empty). Writing a
+     * split names its part files afresh, so a dataset ingested again at the same path, even with
+     * the same row counts, gets another identity; reading a dataset never changes it.
+     */
+    public static String identity(HadoopFiles files, String datasetDir, List<String> splits) throws IOException {
+        java.security.MessageDigest d;
+        try {
+            d = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+        Path meta = new Path(datasetDir, METADATA_FILE);
+        d.update(files.readString(meta).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String split : splits) {
+            Path dir = new Path(datasetDir, split);
+            org.apache.hadoop.fs.FileSystem fs = files.fs(dir);
+            List<String> entries = new ArrayList<>();
+            if (fs.exists(dir)) {
+                org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(dir, true);
+                String root = fs.makeQualified(dir).toUri().getPath();
+                while (it.hasNext()) {
+                    org.apache.hadoop.fs.LocatedFileStatus s = it.next();
+                    String rel = s.getPath().toUri().getPath().substring(root.length());
+                    if (!rel.endsWith(".crc")) {
+                        entries.add(rel + " " + s.getLen());
+                    }
+                }
+            }
+            entries.sort(null);
+            d.update(("\n" + split + ":" + String.join("\n", entries)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return java.util.HexFormat.of().formatHex(d.digest());
+    }
+
     /** Reads one split of a dataset directory, its schema inferred from the Parquet footers. */
     public static Dataset<Row> readSplit(SparkSession spark, String datasetDir, String split) {
         return spark.read().parquet(splitPath(spark, datasetDir, split));

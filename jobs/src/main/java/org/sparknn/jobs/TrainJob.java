@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -196,7 +197,8 @@ public final class TrainJob implements Callable<Integer> {
                 + config.optimizer() + " lr=" + config.learningRate() + " reg=" + config.regularization() + " loss=" + loss
                 + " earlyStopping=" + config.earlyStopping() + " augmentation=" + config.augmentation();
             Checkpoints checkpoints = checkpointDir == null ? null
-                : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint);
+                : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint,
+                    DatasetSchema.identity(files, dataset, List.of("train", "validation")));
             TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), seed);
             RunState run = RunState.start();
             float[] best = null;

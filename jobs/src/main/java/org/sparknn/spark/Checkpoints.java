@@ -29,8 +29,13 @@ public final class Checkpoints {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** The JSON part of a checkpoint. */
-    record State(String fingerprint, long optimizerSteps, RunState run) {
+    /**
+     * The JSON part of a checkpoint.
+     *
+     * @param dataset the training data's identity ({@code DatasetSchema.identity}); null in
+     *                checkpoints written before it was recorded
+     */
+    record State(String fingerprint, String dataset, long optimizerSteps, RunState run) {
     }
 
     /** A restored checkpoint. */
@@ -43,13 +48,18 @@ public final class Checkpoints {
     private final int everySteps;
     private final int keep;
     private final String fingerprint;
+    private final String dataset;
 
     /**
      * @param everySteps  also checkpoint every this many steps (0: at epoch ends only)
      * @param keep        checkpoints to keep
      * @param fingerprint what a resumed run must agree on (network, data, configuration)
+     * @param dataset     the identity of the data trained on, which a resumed run's data must have
      */
-    public Checkpoints(HadoopFiles files, String dir, int everySteps, int keep, String fingerprint) {
+    public Checkpoints(HadoopFiles files, String dir, int everySteps, int keep, String fingerprint, String dataset) {
+        if (dataset == null || dataset.isEmpty()) {
+            throw new IllegalArgumentException("checkpoints need the identity of the training data");
+        }
         if (everySteps < 0 || keep < 1) {
             throw new IllegalArgumentException("--checkpoint-every must be >= 0 and --keep-checkpoints >= 1, got "
                 + everySteps + " and " + keep);
@@ -59,6 +69,7 @@ public final class Checkpoints {
         this.everySteps = everySteps;
         this.keep = keep;
         this.fingerprint = fingerprint;
+        this.dataset = dataset;
     }
 
     public int everySteps() {
@@ -77,7 +88,7 @@ public final class Checkpoints {
                 write(fs, out.staging("best.bin"), FloatArrayFile.WEIGHTS, best);
             }
             files.writeString(out.staging("state.json"),
-                JSON.writeValueAsString(new State(fingerprint, state.step(), run)));
+                JSON.writeValueAsString(new State(fingerprint, dataset, state.step(), run)));
             out.publish();
         }
         prune();
@@ -141,6 +152,16 @@ public final class Checkpoints {
             throw new IllegalArgumentException(p + " belongs to another run: it was written with\n  " + s.fingerprint()
                 + "\nbut this run has\n  " + fingerprint + "\nresume with the same network, data, partitions and options,"
                 + " or use another --checkpoint-dir");
+        }
+        if (s.dataset() == null) {
+            throw new IllegalArgumentException(p + " does not record which data it was trained on (it was written by an"
+                + " earlier spark-nn), so resuming could silently continue on other data; start afresh with an empty"
+                + " --checkpoint-dir");
+        }
+        if (!s.dataset().equals(dataset)) {
+            throw new IllegalArgumentException(p + " was trained on other data: the dataset's content has changed since"
+                + " (ingested again at the same path?): its identity is " + dataset + ", the checkpoint's " + s.dataset()
+                + "; start afresh with an empty --checkpoint-dir, or resume on the data the checkpoint was written with");
         }
         float[] params = read(fs, new Path(p, "params.bin"), FloatArrayFile.WEIGHTS, paramCount);
         float[] opt = read(fs, new Path(p, "optimizer.bin"), FloatArrayFile.OPTIMIZER, optimizerStateSize);

@@ -103,6 +103,42 @@ class TrainJobTest {
         assertTrue(other.getMessage().contains("belongs to another run"), other.getMessage());
     }
 
+    @Test
+    void refusesToResumeOnADatasetIngestedAgainAtTheSamePath() throws IOException {
+        String data = dir.resolve("reingested").toString();
+        ingest(data, false, false);
+        String ckpt = dir.resolve("ckpt-reingested").toString();
+        String[] args = {"--dataset", data, "--model", "mlp2", "--epochs", "1", "--partitions", "2",
+            "--checkpoint-dir", ckpt, "--log-every", "0"};
+        job(concat(args, "--output", dir.resolve("reingested-model-1").toString())).run(TestSpark.session());
+
+        // the same images and row counts, another normalization: the checkpoint no longer fits
+        ingest(data, true, true);
+        String[] resume = concat(args, "--output", dir.resolve("reingested-model-2").toString(), "--resume");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> job(resume).run(TestSpark.session()));
+        assertTrue(e.getMessage().contains("was trained on other data"), e.getMessage());
+
+        // a checkpoint that does not say which data it was trained on is refused too
+        Path state;
+        try (java.util.stream.Stream<Path> s = Files.list(Path.of(ckpt))) {
+            state = s.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).findFirst().orElseThrow()
+                .resolve("state.json");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+            new ObjectMapper().readTree(Files.readString(state));
+        json.remove("dataset");
+        Files.writeString(state, json.toString());
+        Files.deleteIfExists(state.resolveSibling(".state.json.crc"));
+        e = assertThrows(IllegalArgumentException.class, () -> job(resume).run(TestSpark.session()));
+        assertTrue(e.getMessage().contains("does not record which data it was trained on"), e.getMessage());
+    }
+
+    private static void ingest(String out, boolean overwrite, boolean standardize) throws IOException {
+        new Ingest(TestSpark.session(), new IngestOptions(IngestOptions.Format.idx, TestData.path(TestData.TRAIN_IMAGES),
+            TestData.path(TestData.TRAIN_LABELS), null, null, out, overwrite, "mnist", null, null, null, false, null,
+            standardize, 0.1, 1, null, null), new PrintStream(new ByteArrayOutputStream())).run();
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -217,7 +217,7 @@ class DistributedTrainingTest {
             straight, RunState.start(), null, null, new DistributedTrainer.Listener() { });
 
         String ckpt = dir.resolve("ckpt").toString();
-        Checkpoints checkpoints = new Checkpoints(files, ckpt, 3, 2, "run-a");
+        Checkpoints checkpoints = new Checkpoints(files, ckpt, 3, 2, "run-a", "data-a");
         TrainState killed = TrainState.initial(net, config.optimizer(), config.regularization(), 5);
         class Killed extends RuntimeException {
         }
@@ -241,8 +241,11 @@ class DistributedTrainingTest {
             full.run().history().get(m.epoch() - 1).imagesPerSecond())).toList(), "same metrics apart from wall times");
 
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
-            () -> new Checkpoints(files, ckpt, 3, 2, "run-b").latest(net.paramCount(), 2 * net.paramCount()));
+            () -> new Checkpoints(files, ckpt, 3, 2, "run-b", "data-a").latest(net.paramCount(), 2 * net.paramCount()));
         assertTrue(other.getMessage().contains("belongs to another run"), other.getMessage());
+        IllegalArgumentException otherData = assertThrows(IllegalArgumentException.class,
+            () -> new Checkpoints(files, ckpt, 3, 2, "run-a", "data-b").latest(net.paramCount(), 2 * net.paramCount()));
+        assertTrue(otherData.getMessage().contains("trained on other data"), otherData.getMessage());
         train.unpersist();
         validation.unpersist();
     }
