@@ -4,14 +4,30 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparknn.io.InvalidFileException;
 import picocli.CommandLine;
 
 /**
  * What every job main shares: picocli parsing with clear errors and exit codes, a SparkSession
  * (local[*] when started outside spark-submit) stopped in {@code finally}, and a non-zero exit on
  * failure with the cause's message rather than only a stack trace.
+ *
+ * <p>Exit codes: 0 done; 2 bad input: an option ({@link IllegalArgumentException}) or an input
+ * file ({@link InvalidFileException}), reported as one message that names the option or file,
+ * with the stack trace only in the log (logger {@code org.sparknn.cli} at debug) or, with
+ * {@code --verbose}, on the console; 1 any other failure, reported with its stack trace.
  */
 public final class SparkJob {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkJob.class);
+
+    /** The option every job has: print the stack trace of an input error too. */
+    public static final class Verbose {
+        @CommandLine.Option(names = "--verbose", description = "On a bad option or input file, also print the stack trace.")
+        boolean verbose;
+    }
+
     private SparkJob() {
     }
 
@@ -20,24 +36,53 @@ public final class SparkJob {
         System.exit(execute(command, args));
     }
 
-    /** Runs a picocli command and returns its exit code: 0 ok, 1 failed, 2 bad arguments. */
+    /** Runs a picocli command and returns its exit code: 0 ok, 1 failed, 2 bad arguments or input. */
     public static int execute(Callable<Integer> command, String[] args) {
+        return execute(command, args, null);
+    }
+
+    /** As {@link #execute(Callable, String[])}, reporting errors to {@code err} (null: standard error). */
+    public static int execute(Callable<Integer> command, String[] args, PrintWriter err) {
         CommandLine cl = new CommandLine(command);
+        if (err != null) {
+            cl.setErr(err);
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
-            Throwable root = rootCause(e);
-            if (root instanceof IllegalArgumentException) {
-                err.println("error: " + root.getMessage());
+            PrintWriter out = commandLine.getErr();
+            Throwable input = inputError(e);
+            if (input != null) {
+                out.println("error: " + input.getMessage());
+                if (parseResult.hasMatchedOption("--verbose")) {
+                    e.printStackTrace(out);
+                } else {
+                    LOG.debug("stack trace of the error above", e);
+                }
+                out.flush();
                 return 2;
             }
-            err.println("error: " + e);
-            e.printStackTrace(err);
+            out.println("error: " + e);
+            e.printStackTrace(out);
+            Throwable root = rootCause(e);
             if (root != e) {
-                err.println("caused by: " + root);
+                out.println("caused by: " + root);
             }
+            out.flush();
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The outermost bad-option or bad-file error in {@code e}'s cause chain (through Spark's
+     * task-failure wrapping), or null when the failure is of another kind.
+     */
+    public static Throwable inputError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IllegalArgumentException || t instanceof InvalidFileException) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** The innermost cause, through Spark's task-failure wrapping. */

@@ -45,7 +45,7 @@ public final class HadoopFiles implements Serializable {
             int b1 = raw.read();
             raw.seek(0);
             if (b0 == 0x1F && b1 == 0x8B) {
-                InputStream in = new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+                InputStream in = new BufferedInputStream(new NamedGzipStream(path, new GZIPInputStream(raw, 1 << 16)), 1 << 16);
                 in.skipNBytes(offset);
                 return in;
             }
@@ -69,6 +69,61 @@ public final class HadoopFiles implements Serializable {
                 n += r;
             }
             return n;
+        }
+    }
+
+    /**
+     * A gzip stream whose errors name the file: a truncated or corrupted compressed file fails
+     * with what was found and where, not with zlib's bare message.
+     */
+    private static final class NamedGzipStream extends java.io.FilterInputStream {
+        private final Path path;
+        private long position;
+
+        NamedGzipStream(Path path, InputStream in) {
+            super(in);
+            this.path = path;
+        }
+
+        private IOException named(IOException e) {
+            String what = e instanceof java.io.EOFException
+                ? "the gzip file is truncated: its compressed data ends after " + position + " bytes of content"
+                : "the gzip file is corrupted after " + position + " bytes of content";
+            return new org.sparknn.io.InvalidFileException(path + ": " + what + " (" + e.getMessage()
+                + "); expected a complete gzip file", e);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                int b = in.read();
+                position += b >= 0 ? 1 : 0;
+                return b;
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw named(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                int n = in.read(b, off, len);
+                position += Math.max(n, 0);
+                return n;
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw named(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                long s = in.skip(n);
+                position += s;
+                return s;
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw named(e);
+            }
         }
     }
 

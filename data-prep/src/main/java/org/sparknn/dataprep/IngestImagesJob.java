@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
         "  --format parquet --train in.parquet --features-col pixels --height 28 --width 28 --channels 1 --scale 0.00392156862745098 --output data/x",
         ""})
 public final class IngestImagesJob implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    SparkJob.Verbose verbose;
     @Option(names = "--format", required = true, description = "Input format: ${COMPLETION-CANDIDATES}.")
     IngestOptions.Format format;
     @Option(names = "--train", required = true, description = "Training input: IDX image file, image folder or Parquet path.")

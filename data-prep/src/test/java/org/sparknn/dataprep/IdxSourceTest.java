@@ -85,6 +85,20 @@ class IdxSourceTest {
     }
 
     @Test
+    void aGzipFileCutShortNamesTheFile() throws IOException {
+        byte[] full = idx(new int[] {300, 8, 8}, pixels(300 * 64));
+        String whole = write("whole-images.gz", full, true);
+        byte[] compressed = Files.readAllBytes(Path.of(whole));
+        Path cut = dir.resolve("cut-images.gz");
+        Files.write(cut, Arrays.copyOf(compressed, compressed.length / 2));
+        String labels = write("labels-300", idx(new int[] {300}, new byte[300]), false);
+        org.sparknn.io.InvalidFileException e = assertThrows(org.sparknn.io.InvalidFileException.class,
+            () -> new IdxSource(files, cut.toString(), labels));
+        assertTrue(e.getMessage().contains(cut.toString() + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("the gzip file is truncated"), e.getMessage());
+    }
+
+    @Test
     void trailingBytesAreAnError() throws IOException {
         byte[] full = idx(new int[] {3, 2, 4}, pixels(27));
         String images = write("long-images", full, false);

@@ -36,6 +36,8 @@ import picocli.CommandLine.Option;
         "directory by default) and rebuilds the model's HTML report (report.html) with the confusion matrix",
         "and the most confident mistakes.", ""})
 public final class EvaluateJob implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    SparkJob.Verbose verbose;
     @Option(names = "--model", required = true, description = "Model directory (spec.json, weights.bin).")
     String model;
     @Option(names = "--dataset", required = true, description = "Dataset directory written by IngestImagesJob.")

@@ -52,6 +52,8 @@ import picocli.CommandLine.Option;
         "<output>/_rejects with their reason. The output appears whole or not at all; with --run-date it is",
         "the partition run_date=<date> of the output table, and re-running a date replaces that partition.", ""})
 public final class ScoreJob implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    SparkJob.Verbose verbose;
     /** Input kinds: a spark-nn dataset or raw images. */
     enum InputFormat { dataset, idx, images, parquet }
 

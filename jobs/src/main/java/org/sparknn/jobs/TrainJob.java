@@ -48,6 +48,8 @@ import picocli.CommandLine.Option;
         "and the driver applies the optimizer. Writes a model directory (spec.json, weights.bin,",
         "training.json, metrics.csv) atomically.", ""})
 public final class TrainJob implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    SparkJob.Verbose verbose;
     @Option(names = "--dataset", required = true, description = "Dataset directory (train/, optional validation/ and test/).")
     String dataset;
     @Option(names = "--output", required = true, description = "Model directory to write.")

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
+import org.sparknn.io.InvalidFileException;
 
 /**
  * The binary form of a float array (model weights, optimizer state): a 4-byte ASCII magic that
@@ -62,25 +63,25 @@ public final class FloatArrayFile {
         try {
             data.readFully(header);
         } catch (EOFException e) {
-            throw new IOException(origin + ": truncated: shorter than the 12-byte header");
+            throw new InvalidFileException(origin + ": truncated: shorter than the 12-byte header");
         }
         ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
         String found = new String(header, 0, 4, StandardCharsets.US_ASCII);
         if (!found.equals(magic)) {
-            throw new IOException(origin + ": not a spark-nn " + (magic.equals(WEIGHTS) ? "weights" : "array")
+            throw new InvalidFileException(origin + ": not a spark-nn " + (magic.equals(WEIGHTS) ? "weights" : "array")
                 + " file: magic is '" + printable(found) + "', expected '" + magic + "'");
         }
         h.position(4);
         int version = h.getInt();
         if (version != VERSION) {
-            throw new IOException(origin + ": format version " + version + " is not supported (expected " + VERSION + ")");
+            throw new InvalidFileException(origin + ": format version " + version + " is not supported (expected " + VERSION + ")");
         }
         int count = h.getInt();
         if (count < 0) {
-            throw new IOException(origin + ": corrupted header: value count " + count);
+            throw new InvalidFileException(origin + ": corrupted header: value count " + count);
         }
         if (expected >= 0 && count != expected) {
-            throw new IOException(origin + ": holds " + count + " values but " + expected
+            throw new InvalidFileException(origin + ": holds " + count + " values but " + expected
                 + " are expected (does it belong to another network spec?)");
         }
         float[] values = new float[count];
@@ -92,7 +93,7 @@ public final class FloatArrayFile {
             try {
                 data.readFully(buf, 0, n * 4);
             } catch (EOFException e) {
-                throw new IOException(origin + ": truncated: expected " + count + " float32 values, the file ends within value "
+                throw new InvalidFileException(origin + ": truncated: expected " + count + " float32 values, the file ends within value "
                     + i + ".." + (i + n));
             }
             crc.update(buf, 0, n * 4);
@@ -103,15 +104,15 @@ public final class FloatArrayFile {
         try {
             data.readFully(tail);
         } catch (EOFException e) {
-            throw new IOException(origin + ": truncated: the CRC32 after the values is missing");
+            throw new InvalidFileException(origin + ": truncated: the CRC32 after the values is missing");
         }
         int stored = ByteBuffer.wrap(tail).order(ByteOrder.LITTLE_ENDIAN).getInt();
         if (stored != (int) crc.getValue()) {
-            throw new IOException(String.format("%s: corrupted: CRC32 of the values is %08x, the file says %08x", origin,
+            throw new InvalidFileException(String.format("%s: corrupted: CRC32 of the values is %08x, the file says %08x", origin,
                 (int) crc.getValue(), stored));
         }
         if (data.read() >= 0) {
-            throw new IOException(origin + ": unexpected bytes after the CRC32");
+            throw new InvalidFileException(origin + ": unexpected bytes after the CRC32");
         }
         return values;
     }
