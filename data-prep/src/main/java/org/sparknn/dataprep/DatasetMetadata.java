@@ -50,29 +50,37 @@ public record DatasetMetadata(
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     /**
+     * @param read        input rows (files, IDX items, Parquet rows) that came into the split: every
+     *                    one is either written or rejected; null in datasets written before it was
+     *                    recorded
      * @param rows        rows written
      * @param rejected    input rows that could not be used (listed in the rejects table)
      * @param classCounts rows per class index, or null when unlabeled
      */
-    public record SplitSummary(long rows, long rejected, long[] classCounts) {
+    public record SplitSummary(Long read, long rows, long rejected, long[] classCounts) {
         public SplitSummary {
             classCounts = classCounts == null ? null : classCounts.clone();
         }
 
+        /** Input rows: as recorded, else the written and rejected ones. */
+        public long inputRows() {
+            return read != null ? read : rows + rejected;
+        }
+
         @Override
         public boolean equals(Object o) {
-            return o instanceof SplitSummary s && s.rows == rows && s.rejected == rejected
-                && java.util.Arrays.equals(s.classCounts, classCounts);
+            return o instanceof SplitSummary s && java.util.Objects.equals(s.read, read) && s.rows == rows
+                && s.rejected == rejected && java.util.Arrays.equals(s.classCounts, classCounts);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(rows, rejected, java.util.Arrays.hashCode(classCounts));
+            return java.util.Objects.hash(read, rows, rejected, java.util.Arrays.hashCode(classCounts));
         }
 
         @Override
         public String toString() {
-            return "SplitSummary[rows=" + rows + ", rejected=" + rejected + ", classCounts="
+            return "SplitSummary[read=" + read + ", rows=" + rows + ", rejected=" + rejected + ", classCounts="
                 + java.util.Arrays.toString(classCounts) + "]";
         }
     }

@@ -81,6 +81,15 @@ public final class IdxSource {
         return imageHeader.dims()[2];
     }
 
+    /** Rows per label value 0..max (empty without labels). */
+    public long[] classCounts() {
+        long[] c = new long[classCounts.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = classCounts[i];
+        }
+        return c;
+    }
+
     /** Largest label + 1 (0 without labels). */
     public int numClasses() {
         return classCounts.length;

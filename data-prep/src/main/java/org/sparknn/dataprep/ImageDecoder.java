@@ -8,7 +8,9 @@ import java.io.Serializable;
  * 0..255 of the target shape in channel-height-width order with channels R, G, B.
  *
  * <p>Grayscale images in an RGB dataset are replicated to three channels; color images in a
- * grayscale dataset are converted with the ITU-R BT.601 luma weights; an alpha channel is ignored.
+ * grayscale dataset are converted with the ITU-R BT.601 luma weights (0.299 R + 0.587 G + 0.114 B)
+ * rounded to a whole 8-bit value exactly as Pillow's {@code convert("L")} rounds it, so a
+ * grayscale dataset stays 8-bit pixels whatever its images are; an alpha channel is ignored.
  * Images of another size are resized bilinearly only when asked, else rejected.
  */
 public final class ImageDecoder implements Serializable {
@@ -91,17 +93,22 @@ public final class ImageDecoder implements Serializable {
         }
         for (int i = 0; i < n; i++) {
             int p = i * nChannels;
-            float b = data[p] & 0xFF;
-            float g = data[p + 1] & 0xFF;
-            float r = data[p + 2] & 0xFF;
+            int b = data[p] & 0xFF;
+            int g = data[p + 1] & 0xFF;
+            int r = data[p + 2] & 0xFF;
             if (channels == 3) {
                 planes[i] = r;
                 planes[n + i] = g;
                 planes[2 * n + i] = b;
             } else {
-                planes[i] = 0.299f * r + 0.587f * g + 0.114f * b;
+                planes[i] = luma(r, g, b);
             }
         }
+    }
+
+    /** BT.601 luma of an 8-bit RGB pixel in 16-bit fixed point, rounded half up (Pillow's L24). */
+    static int luma(int r, int g, int b) {
+        return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16;
     }
 
     /** Bilinear resampling with pixel centers aligned (as OpenCV's INTER_LINEAR). */

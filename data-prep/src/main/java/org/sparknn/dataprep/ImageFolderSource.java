@@ -21,22 +21,17 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * A folder of PNG/JPEG images with one subfolder per class ({@code root/<class>/<file>}), read with
- * Spark's {@code image} data source. Every file becomes a row: one that cannot be decoded, lies
- * outside a class folder, or has the wrong size (unless resizing was asked for) becomes a reject
- * with its reason. Files whose names start with '.' or '_' are hidden to Spark and not read.
+ * {@link ImageFiles}. Every file becomes a row: one that cannot be read or decoded, lies outside a
+ * class folder, or has the wrong size (unless resizing was asked for) becomes a reject with its
+ * reason. Files whose names start with '.' or '_' are hidden and not read.
  */
 public final class ImageFolderSource {
     private ImageFolderSource() {
     }
 
-    /** The image struct's fields, one row per file. */
-    static Dataset<Row> readImages(SparkSession spark, String root) {
-        return spark.read().format("image")
-            .option("dropInvalid", false)
-            .option("recursiveFileLookup", true)
-            .load(root)
-            .select(col("image.origin").as("origin"), col("image.height").as("height"),
-                col("image.width").as("width"), col("image.nChannels").as("nChannels"), col("image.data").as("data"));
+    /** The image struct's fields and a reason, one row per listed file ({@link ImageFiles}). */
+    static Dataset<Row> readImages(SparkSession spark, String root) throws IOException {
+        return ImageFiles.read(spark, root);
     }
 
     /** Names of the class subfolders of {@code root}, sorted. */
@@ -99,7 +94,8 @@ public final class ImageFolderSource {
             String id = split.isEmpty() ? rel : split + "/" + rel;
             if (classIndex == null) {
                 float[] values = new float[length];
-                String reason = decoder.decode(r.getInt(1), r.getInt(2), r.getInt(3), (byte[]) r.get(4), values);
+                String reason = r.isNullAt(5) ? decoder.decode(r.getInt(1), r.getInt(2), r.getInt(3), (byte[]) r.get(4), values)
+                    : r.getString(5);
                 return RowFactory.create(id, null, reason == null ? values : null, origin, reason);
             }
             int slash = rel.indexOf('/');
@@ -110,6 +106,9 @@ public final class ImageFolderSource {
             if (label == null) {
                 return RowFactory.create(id, null, null, origin, "class folder '" + rel.substring(0, slash)
                     + "' is not one of the dataset's classes " + classNames);
+            }
+            if (!r.isNullAt(5)) {
+                return RowFactory.create(id, label, null, origin, r.getString(5));
             }
             float[] values = new float[length];
             String reason = decoder.decode(r.getInt(1), r.getInt(2), r.getInt(3), (byte[]) r.get(4), values);

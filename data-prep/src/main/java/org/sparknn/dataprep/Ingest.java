@@ -27,6 +27,9 @@ import org.apache.spark.storage.StorageLevel;
  * directory and publish it atomically. Then count what was written and return the summary.
  */
 public final class Ingest {
+    /** Integer labels up to this are checked for unused class indices. */
+    static final int MAX_CHECKED_LABEL = 100_000;
+
     /** Resolution of the seeded validation split (hash buckets). */
     static final long BUCKETS = 1_000_000L;
 
@@ -93,7 +96,7 @@ public final class Ingest {
                 Dataset<Row> writtenRejects = spark.read().parquet(output.staging(DatasetSchema.REJECTS).toString());
                 Map<String, Long> rejectedBySplit = countBy(writtenRejects, "split");
                 for (Decoded d : splits) {
-                    summaries.put(d.split(), summarize(output.staging(d.split()).toString(), meta,
+                    summaries.put(d.split(), summarize(d, output.staging(d.split()).toString(), meta,
                         rejectedBySplit.getOrDefault(d.split(), 0L)));
                 }
                 Map<String, Long> byReason = countBy(writtenRejects, "reason");
@@ -134,27 +137,46 @@ public final class Ingest {
             throw new IllegalArgumentException("IDX images are grayscale; --channels " + o.channels() + " does not apply");
         }
         int numClasses = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
-        splits.add(new Decoded("train", train.load(spark, o.name(), "train")));
-        if (test != null) {
-            splits.add(new Decoded("test", test.load(spark, o.name(), "test")));
+        long[] counts = new long[numClasses];
+        for (IdxSource s : test == null ? List.of(train) : List.of(train, test)) {
+            long[] c = s.classCounts();
+            for (int i = 0; i < c.length; i++) {
+                counts[i] += c[i];
+            }
         }
-        return new Layout(train.height(), train.width(), 1, classNames(numClasses, o.train()));
+        List<String> names = classNames(numClasses, counts, o.test() == null ? o.trainLabels()
+            : o.trainLabels() + " and " + o.testLabels());
+        splits.add(new Decoded("train", checked(train.load(spark, o.name(), "train"))));
+        if (test != null) {
+            splits.add(new Decoded("test", checked(test.load(spark, o.name(), "test"))));
+        }
+        return new Layout(train.height(), train.width(), 1, names);
     }
 
-    /** The given class names (checked to cover every label) or "0".."n-1". */
-    private List<String> classNames(int numClasses, String where) {
+    /**
+     * The class names of class indices: those of --class-names, else "0".."max", with a warning when
+     * some index in between has no row.
+     *
+     * @param counts rows per index 0..max in all splits
+     */
+    private List<String> classNames(int numClasses, long[] counts, String where) {
         if (o.classNames() != null) {
-            if (o.classNames().size() < numClasses) {
-                throw new IllegalArgumentException(where + " has labels up to " + (numClasses - 1) + " but --class-names gives "
-                    + o.classNames().size() + " names");
-            }
             return o.classNames();
+        }
+        String warning = LabelChecks.gaps(counts, where);
+        if (warning != null) {
+            out.println(warning);
         }
         List<String> names = new ArrayList<>();
         for (int i = 0; i < numClasses; i++) {
             names.add(String.valueOf(i));
         }
         return names;
+    }
+
+    /** The rows with class indices outside --class-names rejected (unchanged without it). */
+    private Dataset<Row> checked(Dataset<Row> decoded) {
+        return o.classNames() == null ? decoded : LabelChecks.rejectOutside(decoded, o.classNames());
     }
 
     private Layout readImageFolders(List<Decoded> splits) throws IOException {
@@ -176,16 +198,19 @@ public final class Ingest {
         return new Layout(decoder.height(), decoder.width(), decoder.channels(), classNames);
     }
 
-    /** Class names found in the data, in the order --class-names gives (which must list the same names). */
+    /**
+     * The class names: those of --class-names (rows of other classes are rejected as they are
+     * read), else the names found in the data, with a warning about names that look like mistakes.
+     */
     private List<String> resolveNamedClasses(List<String> found, String where) {
-        if (o.classNames() == null) {
-            return found;
+        if (o.classNames() != null) {
+            return o.classNames();
         }
-        if (!new TreeSet<>(o.classNames()).equals(new TreeSet<>(found))) {
-            throw new IllegalArgumentException(where + ": the data has the classes " + found + " but --class-names gives "
-                + o.classNames());
+        String warning = LabelChecks.suspiciousNames(found, where);
+        if (warning != null) {
+            out.println(warning);
         }
-        return o.classNames();
+        return found;
     }
 
     /** A decoder for the target shape: given by options, or the most common shape of the training images. */
@@ -219,7 +244,18 @@ public final class Ingest {
                 classNames = resolveNamedClasses(new ArrayList<>(names), o.train());
             } else {
                 int max = Math.max(train.maxLabel(), test == null ? -1 : test.maxLabel());
-                classNames = classNames(max + 1, o.train());
+                long[] counts = new long[max + 1];
+                if (o.classNames() == null && max < MAX_CHECKED_LABEL) {
+                    for (ParquetSource s : test == null ? List.of(train) : List.of(train, test)) {
+                        long[] c = s.labelCounts(max);
+                        for (int i = 0; i <= max; i++) {
+                            counts[i] += c[i];
+                        }
+                    }
+                } else {
+                    java.util.Arrays.fill(counts, 1); // too many classes to look for gaps
+                }
+                classNames = classNames(max + 1, counts, o.test() == null ? o.train() : o.train() + " and " + o.test());
             }
         }
         ImageDecoder decoder = null;
@@ -237,9 +273,12 @@ public final class Ingest {
             channels = o.channels();
         }
         int length = channels * height * width;
-        splits.add(new Decoded("train", train.load(spark, o.name(), "train", decoder, length, classNames)));
+        boolean indices = o.parquetColumns().label() != null && !train.stringLabels();
+        Dataset<Row> trainRows = train.load(spark, o.name(), "train", decoder, length, classNames);
+        splits.add(new Decoded("train", indices ? checked(trainRows) : trainRows));
         if (test != null) {
-            splits.add(new Decoded("test", test.load(spark, o.name(), "test", decoder, length, classNames)));
+            Dataset<Row> testRows = test.load(spark, o.name(), "test", decoder, length, classNames);
+            splits.add(new Decoded("test", indices ? checked(testRows) : testRows));
         }
         return new Layout(height, width, channels, classNames);
     }
@@ -329,18 +368,27 @@ public final class Ingest {
         return counts;
     }
 
-    private DatasetMetadata.SplitSummary summarize(String path, DatasetMetadata meta, long rejected) {
+    /** What was read into a split, written and rejected; every input row must be one of the two. */
+    private DatasetMetadata.SplitSummary summarize(Decoded d, String path, DatasetMetadata meta, long rejected) {
+        long read = d.rows().count();
         Dataset<Row> written = spark.read().parquet(path);
+        DatasetMetadata.SplitSummary s;
         if (!meta.labeled()) {
-            return new DatasetMetadata.SplitSummary(written.count(), rejected, null);
+            s = new DatasetMetadata.SplitSummary(read, written.count(), rejected, null);
+        } else {
+            long[] perClass = new long[meta.numClasses()];
+            long rows = 0;
+            for (Row r : written.groupBy(DatasetSchema.LABEL).count().collectAsList()) {
+                perClass[r.getInt(0)] = r.getLong(1);
+                rows += r.getLong(1);
+            }
+            s = new DatasetMetadata.SplitSummary(read, rows, rejected, perClass);
         }
-        long[] perClass = new long[meta.numClasses()];
-        long rows = 0;
-        for (Row r : written.groupBy(DatasetSchema.LABEL).count().collectAsList()) {
-            perClass[r.getInt(0)] = r.getLong(1);
-            rows += r.getLong(1);
+        if (s.rows() + s.rejected() != read) {
+            throw new IllegalStateException("the " + d.split() + " split read " + read + " input rows but wrote "
+                + s.rows() + " and rejected " + s.rejected() + ": rows were lost or doubled; nothing is published");
         }
-        return new DatasetMetadata.SplitSummary(rows, rejected, perClass);
+        return s;
     }
 
     private Map<String, String> sourceDescription() {

@@ -114,8 +114,8 @@ public final class IngestImagesJob implements Callable<Integer> {
         long rejected = 0;
         for (Map.Entry<String, DatasetMetadata.SplitSummary> e : m.splits().entrySet()) {
             DatasetMetadata.SplitSummary s = e.getValue();
-            b.append(String.format("  %-10s %10d %10d %10d%n", e.getKey(), s.rows() + s.rejected(), s.rows(), s.rejected()));
-            read += s.rows() + s.rejected();
+            b.append(String.format("  %-10s %10d %10d %10d%n", e.getKey(), s.inputRows(), s.rows(), s.rejected()));
+            read += s.inputRows();
             written += s.rows();
             rejected += s.rejected();
         }

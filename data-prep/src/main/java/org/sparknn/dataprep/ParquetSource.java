@@ -131,6 +131,17 @@ public final class ParquetSource {
         return r.isNullAt(0) ? -1 : (int) Math.min(Integer.MAX_VALUE, Math.max(-1, Math.floor(r.getDouble(0))));
     }
 
+    /** Rows per integral label 0..max (non-integral and negative labels, rejected as rows, not counted). */
+    long[] labelCounts(int max) {
+        long[] counts = new long[max + 1];
+        org.apache.spark.sql.Column label = col(columns.label()).cast("double");
+        for (Row r : input.where(label.geq(0).and(label.leq(max)).and(label.equalTo(org.apache.spark.sql.functions.floor(label))))
+                .groupBy(label.cast("int")).count().collectAsList()) {
+            counts[r.getInt(0)] += r.getLong(1);
+        }
+        return counts;
+    }
+
     /**
      * Decodes into {@link DatasetSchema#DECODED}.
      *

@@ -26,11 +26,15 @@ class ImageDecoderTest {
     }
 
     @Test
-    void colorToGrayUsesLumaWeights() {
+    void colorToGrayUsesLumaWeightsRoundedAsPillowRounds() {
         float[] out = new float[2];
         assertNull(new ImageDecoder(1, 2, 1, false).decode(1, 2, 3, BGR, out));
-        assertEquals(0.299 * 30 + 0.587 * 20 + 0.114 * 10, out[0], 1e-4);
-        assertEquals(0.587 * 100 + 0.114 * 200, out[1], 1e-4);
+        // Pillow 13: Image.new("RGB", (4, 1)) with these pixels, convert("L") gives [22, 82, 255, 31]
+        assertArrayEquals(new float[] {22, 82}, out, "0.299*30 + 0.587*20 + 0.114*10 = 21.85; 0.587*100 + 0.114*200 = 81.5");
+        assertEquals(22, ImageDecoder.luma(30, 20, 10));
+        assertEquals(82, ImageDecoder.luma(0, 100, 200));
+        assertEquals(255, ImageDecoder.luma(255, 255, 255));
+        assertEquals(31, ImageDecoder.luma(1, 2, 255));
     }
 
     @Test

@@ -136,6 +136,61 @@ class IngestImageFoldersTest {
         assertTrue(summary.contains("train               7          4          3"), summary);
     }
 
+    private static Map<String, String> rejects(String dataset) {
+        Map<String, String> m = new TreeMap<>();
+        for (Row r : TestSpark.session().read().parquet(dataset + "/rejects").collectAsList()) {
+            m.put(r.getString(1), r.getString(3));
+        }
+        return m;
+    }
+
+    @Test
+    void everyFileIsWrittenOrRejectedAndAColorImageInAGrayDatasetIsConverted() throws IOException {
+        Path root = dir.resolve("gray-train");
+        save(gray(4, 4, 0), "png", root.resolve("cat/a.png"));
+        save(gray(4, 4, 3), "png", root.resolve("cat/b.png"));
+        Files.createFile(root.resolve("cat/empty.png"));
+        save(gray(4, 4, 9), "png", root.resolve("cat/folder.png/inside.png"));
+        save(rgb(4, 4, 200, 100, 50), "png", root.resolve("dog/color.png"));
+        save(gray(4, 4, 7), "png", root.resolve("dog/d.png"));
+        Files.createSymbolicLink(root.resolve("dog/link.png"), root.resolve("dog/gone.png"));
+        String out = dir.resolve("out-gray").toString();
+        // grayscale asked for, stored as 8-bit pixels (the default encoding of image folders)
+        DatasetMetadata m = ingest(new IngestOptions(IngestOptions.Format.images, root.toString(), null, null, null, out,
+            false, "gray", 4, 4, 1, false, null, false, 0, 1, null, null)).metadata();
+        assertEquals(FeatureEncoding.uint8, m.encoding());
+        DatasetMetadata.SplitSummary train = m.splits().get("train");
+        assertEquals(new DatasetMetadata.SplitSummary(7L, 4, 3, new long[] {2, 2}), train);
+        assertEquals(train, DatasetMetadata.fromJson(Files.readString(Path.of(out, "dataset.json")), "dataset.json")
+            .splits().get("train"), "dataset.json records what was read");
+        Map<String, String> rejects = rejects(out);
+        assertEquals(Map.of(
+            "train/cat/empty.png", "an empty file (0 bytes), not an image",
+            "train/cat/folder.png", "a directory named like an image file, not an image (its contents are not read)",
+            "train/dog/link.png", "a broken symbolic link: its target " + root.resolve("dog/gone.png") + " does not exist"),
+            rejects);
+        // BT.601 luma rounded as Pillow rounds: convert("L") of (200, 100, 50) is 124
+        float[] color = features(out, "train").get("train/dog/color.png#1");
+        for (float v : color) {
+            assertEquals(124 / 255f, v, 1e-7f);
+        }
+    }
+
+    @Test
+    void aFileThatCannotBeOpenedIsRejectedWithTheReason() throws IOException {
+        Path root = dir.resolve("unreadable-train");
+        save(gray(4, 4, 0), "png", root.resolve("cat/a.png"));
+        save(gray(4, 4, 1), "png", root.resolve("cat/unreadable.png"));
+        org.sparknn.testing.FailingOpenFileSystem.register(TestSpark.session().sparkContext().hadoopConfiguration());
+        String out = dir.resolve("out-unreadable").toString();
+        DatasetMetadata m = ingest(new IngestOptions(IngestOptions.Format.images,
+            org.sparknn.testing.FailingOpenFileSystem.uri(root), null, null, null, out, false, "unreadable", 4, 4, 1, false,
+            null, false, 0, 1, null, null)).metadata();
+        assertEquals(new DatasetMetadata.SplitSummary(2L, 1, 1, new long[] {1}), m.splits().get("train"));
+        String reason = rejects(out).get("train/cat/unreadable.png");
+        assertTrue(reason != null && reason.startsWith("cannot read the file: java.nio.file.AccessDeniedException: "), reason);
+    }
+
     @Test
     void resizesWhenAsked() throws IOException {
         String out = dir.resolve("out-resize").toString();

@@ -211,6 +211,7 @@ public final class ScoreJob implements Callable<Integer> {
             writer(scores).save(staged.stagingRoot().toString());
             long written = scored.value();
             long rejected = 0;
+            Long read = null;
             if (decoded != null) {
                 progress.step("writing the rejects");
                 Observation rejectedRows = new Observation("rejected");
@@ -218,6 +219,11 @@ public final class ScoreJob implements Callable<Integer> {
                     .observe(rejectedRows, count(lit(1)).as("rows"))
                     .coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(staged.staging(REJECTS).toString());
                 rejected = observedRows(rejectedRows);
+                read = decoded.count();
+                if (read != written + rejected) {
+                    throw new IllegalStateException("read " + read + " input rows but scored " + written + " and rejected "
+                        + rejected + ": rows were lost or doubled; nothing is published");
+                }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Object> summary = new LinkedHashMap<>();
@@ -230,6 +236,9 @@ public final class ScoreJob implements Callable<Integer> {
             }
             if (runDate != null) {
                 summary.put("runDate", runDate);
+            }
+            if (read != null) {
+                summary.put("read", read);
             }
             summary.put("rows", written);
             summary.put("rejected", rejected);

@@ -187,17 +187,24 @@ class ScoreJobTest {
         }
         Files.writeString(images.resolve("broken.png"), "not a png");
         ImageIO.write(new BufferedImage(10, 12, BufferedImage.TYPE_BYTE_GRAY), "png", images.resolve("small.png").toFile());
+        Files.createFile(images.resolve("empty.png"));
+        Files.createDirectories(images.resolve("folder.png"));
+        Files.createSymbolicLink(images.resolve("link.png"), images.resolve("gone.png"));
         String out = dir.resolve("out").toString();
         ScoreJob.Summary s = score("--model", JobFixtures.model(), "--format", "images", "--input",
             dir.resolve("incoming").toString(), "--output", out, "--output-format", "csv", "--top-k", "2");
         assertEquals(4, s.rows());
-        assertEquals(2, s.rejected());
+        assertEquals(5, s.rejected());
         Map<String, String> reasons = new HashMap<>();
         for (Row r : spark().read().parquet(out + "/" + ScoreJob.REJECTS).collectAsList()) {
             reasons.put(r.getAs("id"), r.getAs("reason"));
         }
-        assertEquals(Set.of("batch-1/broken.png", "batch-1/small.png"), reasons.keySet());
+        assertEquals(Set.of("batch-1/broken.png", "batch-1/small.png", "batch-1/empty.png", "batch-1/folder.png",
+            "batch-1/link.png"), reasons.keySet());
         assertTrue(reasons.get("batch-1/small.png").contains("12x10"), reasons.toString());
+        assertEquals("an empty file (0 bytes), not an image", reasons.get("batch-1/empty.png"));
+        assertTrue(reasons.get("batch-1/link.png").startsWith("a broken symbolic link"), reasons.toString());
+        assertTrue(Files.readString(Path.of(out, ScoreJob.SUMMARY)).contains("\"read\" : 9"), "9 files read");
         List<Row> csv = spark().read().option("header", true).csv(out).collectAsList();
         assertEquals(4, csv.size());
         Set<String> ids = csv.stream().map(r -> r.<String>getAs("id")).collect(Collectors.toSet());

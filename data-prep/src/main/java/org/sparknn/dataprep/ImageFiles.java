@@ -1,0 +1,273 @@
+package org.sparknn.dataprep;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The files of an image folder, every one accounted for: the driver lists the folder (recursively),
+ * tasks read and decode the files, and each listed entry becomes exactly one row, decoded or with
+ * the reason it could not be: an empty file, a file that cannot be opened or read, a file that is
+ * not a PNG/JPEG image, a broken symbolic link, a directory named like an image file. Names
+ * starting with '.' or '_' are hidden (not inputs), as for Spark's file sources.
+ *
+ * <p>Spark's {@code image} data source is not used: its file listing drops empty files and broken
+ * links without a trace, and one file that cannot be opened fails the whole job.
+ */
+final class ImageFiles {
+    /** One row per listed entry; a row with a reason has no image (height, width and channels -1). */
+    static final StructType SCHEMA = new StructType()
+        .add("origin", DataTypes.StringType, false)
+        .add("height", DataTypes.IntegerType, false)
+        .add("width", DataTypes.IntegerType, false)
+        .add("nChannels", DataTypes.IntegerType, false)
+        .add("data", DataTypes.BinaryType, true)
+        .add("reason", DataTypes.StringType, true);
+
+    /** Bytes of input per task: enough files that task overhead does not dominate. */
+    static final long BYTES_PER_TASK = 32L << 20;
+
+    /** File name endings that make a directory look like an image file. */
+    private static final List<String> IMAGE_SUFFIXES = List.of(".png", ".jpg", ".jpeg", ".gif", ".bmp");
+
+    /** A listed entry (a class, not a record: tasks carry it and Spark's Kryo cannot build records). */
+    static final class Entry implements Serializable {
+        private final String origin;
+        private final long length;
+        private final String reason;
+
+        /**
+         * @param origin the qualified path as a URI string (%-escaped)
+         * @param length bytes, or -1 when not a file
+         * @param reason why it cannot be read, known from the listing alone; null for a regular file
+         */
+        Entry(String origin, long length, String reason) {
+            this.origin = origin;
+            this.length = length;
+            this.reason = reason;
+        }
+
+        String origin() {
+            return origin;
+        }
+
+        long length() {
+            return length;
+        }
+
+        String reason() {
+            return reason;
+        }
+    }
+
+    static {
+        ImageIO.setUseCache(false); // decode in memory, without a cache file per image
+    }
+
+    private ImageFiles() {
+    }
+
+    static boolean hidden(String name) {
+        return name.startsWith(".") || name.startsWith("_");
+    }
+
+    private static String directoryReason(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (String s : IMAGE_SUFFIXES) {
+            if (lower.endsWith(s)) {
+                return "a directory named like an image file, not an image (its contents are not read)";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Every entry under {@code root}, sorted by path. Local folders are listed with java.nio, which
+     * sees broken symbolic links (Hadoop's local listing skips them silently); other file systems
+     * with Hadoop's listing.
+     */
+    static List<Entry> list(HadoopFiles files, String root) throws IOException {
+        Path path = new Path(root);
+        FileSystem fs = files.fs(path);
+        Path qualified = fs.makeQualified(path);
+        if (!fs.exists(qualified) || !fs.getFileStatus(qualified).isDirectory()) {
+            throw new IllegalArgumentException(root + ": not a directory (expected a folder of image files)");
+        }
+        List<Entry> out = new ArrayList<>();
+        if ("file".equals(qualified.toUri().getScheme())) {
+            listLocal(java.nio.file.Path.of(qualified.toUri()), out);
+        } else {
+            listHadoop(fs, qualified, out);
+        }
+        out.sort((a, b) -> a.origin().compareTo(b.origin()));
+        return out;
+    }
+
+    private static void listLocal(java.nio.file.Path dir, List<Entry> out) throws IOException {
+        try (DirectoryStream<java.nio.file.Path> entries = Files.newDirectoryStream(dir)) {
+            for (java.nio.file.Path p : entries) {
+                String name = p.getFileName().toString();
+                if (hidden(name)) {
+                    continue;
+                }
+                String origin = new Path(p.toUri()).toUri().toString().replaceFirst("/$", "");
+                if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+                    out.add(new Entry(origin, -1, "a broken symbolic link: its target "
+                        + Files.readSymbolicLink(p) + " does not exist"));
+                } else if (Files.isDirectory(p)) {
+                    String reason = directoryReason(name);
+                    if (reason != null) {
+                        out.add(new Entry(origin, -1, reason));
+                    } else {
+                        listLocal(p, out);
+                    }
+                } else if (Files.isRegularFile(p)) {
+                    out.add(new Entry(origin, Files.size(p), null));
+                } else {
+                    out.add(new Entry(origin, -1, "not a regular file (a device, socket or pipe)"));
+                }
+            }
+        }
+    }
+
+    private static void listHadoop(FileSystem fs, Path dir, List<Entry> out) throws IOException {
+        for (FileStatus s : fs.listStatus(dir)) {
+            String name = s.getPath().getName();
+            if (hidden(name)) {
+                continue;
+            }
+            String origin = s.getPath().toUri().toString();
+            if (s.isDirectory()) {
+                String reason = directoryReason(name);
+                if (reason != null) {
+                    out.add(new Entry(origin, -1, reason));
+                } else {
+                    listHadoop(fs, s.getPath(), out);
+                }
+            } else {
+                out.add(new Entry(origin, s.getLen(), null));
+            }
+        }
+    }
+
+    /**
+     * The images of {@code root} as {@link #SCHEMA} rows, one per listed entry, read and decoded by
+     * tasks of about {@link #BYTES_PER_TASK} each.
+     */
+    static Dataset<Row> read(SparkSession spark, String root) throws IOException {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        List<Entry> entries = list(files, root);
+        long bytes = 0;
+        for (Entry e : entries) {
+            bytes += Math.max(e.length(), 0);
+        }
+        int slices = (int) Math.max(1, Math.min(entries.size(),
+            Math.max(spark.sparkContext().defaultParallelism(), (bytes + BYTES_PER_TASK - 1) / BYTES_PER_TASK)));
+        JavaRDD<Entry> listed = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(entries, slices);
+        JavaRDD<Row> rows = listed.mapPartitions((Iterator<Entry> it) -> new Iterator<Row>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                return readOne(files, it.next());
+            }
+        });
+        return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    private static Row reject(String origin, String reason) {
+        return RowFactory.create(origin, -1, -1, -1, null, reason);
+    }
+
+    static Row readOne(HadoopFiles files, Entry e) {
+        if (e.reason() != null) {
+            return reject(e.origin(), e.reason());
+        }
+        byte[] bytes;
+        try {
+            Path p = new Path(java.net.URI.create(e.origin()));
+            try (InputStream in = files.fs(p).open(p)) {
+                bytes = in.readAllBytes();
+            }
+        } catch (IOException | RuntimeException ex) {
+            return reject(e.origin(), "cannot read the file: " + ex);
+        }
+        if (bytes.length == 0) {
+            return reject(e.origin(), "an empty file (0 bytes), not an image");
+        }
+        return decode(e.origin(), bytes);
+    }
+
+    /**
+     * Decodes PNG/JPEG bytes as Spark's image schema holds them: rows of interleaved B,G,R[,A] bytes,
+     * or one gray byte per pixel (16-bit gray samples keep their high byte).
+     */
+    static Row decode(String origin, byte[] bytes) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(new ByteArrayInputStream(bytes));
+        } catch (IOException | RuntimeException ex) {
+            img = null;
+        }
+        if (img == null) {
+            return reject(origin, "not a decodable image (PNG or JPEG expected)");
+        }
+        int h = img.getHeight();
+        int w = img.getWidth();
+        boolean gray = img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
+            && img.getColorModel().getNumColorComponents() == 1;
+        boolean alpha = img.getColorModel().hasAlpha();
+        int n = gray ? 1 : alpha ? 4 : 3;
+        byte[] data = new byte[h * w * n];
+        if (gray) {
+            Raster raster = img.getRaster();
+            int shift = Math.max(0, img.getColorModel().getComponentSize(0) - 8);
+            int o = 0;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    data[o++] = (byte) (raster.getSample(x, y, 0) >>> shift);
+                }
+            }
+        } else {
+            int o = 0;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int argb = img.getRGB(x, y);
+                    data[o] = (byte) argb;
+                    data[o + 1] = (byte) (argb >>> 8);
+                    data[o + 2] = (byte) (argb >>> 16);
+                    if (alpha) {
+                        data[o + 3] = (byte) (argb >>> 24);
+                    }
+                    o += n;
+                }
+            }
+        }
+        return RowFactory.create(origin, h, w, n, data, null);
+    }
+}
