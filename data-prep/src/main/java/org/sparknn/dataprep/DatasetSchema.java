@@ -86,6 +86,28 @@ public final class DatasetSchema {
         return split.withColumn(FEATURES, decode.apply(split.col(FEATURES)).as(FEATURES, m));
     }
 
+    /**
+     * {@code split} with its features as a Spark ML vector of normalized values, for Spark ML
+     * estimators ({@code NeuralNetClassifier}, MLlib's). The column keeps the dataset metadata, so a
+     * model fitted on it records the normalization its features had, and every reader of the saved
+     * model gives its input the same values. ({@code array_to_vector} alone drops the metadata.)
+     */
+    public static Dataset<Row> mlFeatures(Dataset<Row> split) {
+        Dataset<Row> floats = normalizedFeatures(split);
+        Metadata m = floats.schema().apply(FEATURES).metadata();
+        return floats.withColumn(FEATURES, org.apache.spark.ml.functions.array_to_vector(floats.col(FEATURES))
+            .as(FEATURES, m));
+    }
+
+    /**
+     * The dataset metadata a column carries (a split's features column, or a column derived from
+     * it that kept its metadata), or null when it carries none.
+     */
+    public static DatasetMetadata metadataOf(StructField column, String origin) {
+        return column.metadata().contains(METADATA_KEY)
+            ? DatasetMetadata.fromJson(column.metadata().getString(METADATA_KEY), origin) : null;
+    }
+
     /** The dataset metadata carried by a split's schema. */
     public static DatasetMetadata metadataOf(StructType schema, String origin) {
         if (!List.of(schema.fieldNames()).contains(FEATURES)) {

@@ -71,7 +71,7 @@ public final class EvaluateJob implements Callable<Integer> {
         validate();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         ModelDirectory m = ModelStore.read(files, model);
-        DatasetInput input = DatasetInput.read(spark, dataset, split, m.spec());
+        DatasetInput input = DatasetInput.read(spark, dataset, split, m.spec(), model);
         DatasetMetadata meta = input.metadata();
         if (!input.labeled()) {
             throw new IllegalArgumentException(dataset + ": the dataset is unlabeled; evaluation needs labels");

@@ -178,7 +178,7 @@ public final class ScoreJob implements Callable<Integer> {
         boolean labeled;
         Scorer.InputTransform transform;
         if (format == InputFormat.dataset) {
-            DatasetInput in = DatasetInput.read(spark, input, split, m.spec());
+            DatasetInput in = DatasetInput.read(spark, input, split, m.spec(), model);
             rows = in.frame();
             labeled = in.labeled();
             transform = in.transform();
@@ -190,7 +190,7 @@ public final class ScoreJob implements Callable<Integer> {
             decoded = RawImages.decode(spark, request, shape.channels(), shape.height(), shape.width(),
                 m.spec().classNames()).persist(StorageLevel.MEMORY_AND_DISK());
             labeled = labels != null || labelCol != null;
-            transform = Scorer.InputTransform.between(null, m.spec().normalization());
+            transform = Scorer.InputTransform.between(null, m.spec().inputNormalization(model));
             rows = decoded.filter(col("reason").isNull())
                 .select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES));
         }

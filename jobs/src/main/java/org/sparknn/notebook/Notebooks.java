@@ -93,7 +93,7 @@ public final class Notebooks {
     /** Scores a split of a dataset with a model directory, as ScoreJob does: id, label, prediction, class, probability. */
     public static Dataset<Row> score(SparkSession spark, String model, String dataset, String split) {
         ModelDirectory m = read(spark, model);
-        DatasetInput in = DatasetInput.read(spark, dataset, split, m.spec());
+        DatasetInput in = DatasetInput.read(spark, dataset, split, m.spec(), model);
         return new Scorer(m).score(spark, in.frame(), in.labeled(), in.transform(), 3);
     }
 
@@ -106,7 +106,7 @@ public final class Notebooks {
     /** An HTML grid of the misclassified images of a split the model was most sure of. */
     public static String mistakesGrid(SparkSession spark, String model, String dataset, String split, int n) {
         ModelDirectory m = read(spark, model);
-        DatasetInput in = DatasetInput.read(spark, dataset, split, m.spec());
+        DatasetInput in = DatasetInput.read(spark, dataset, split, m.spec(), model);
         Dataset<Row> scored = new Scorer(m).score(spark, in.frame(), in.labeled(), in.transform(), 0);
         Dataset<ImageRow> rows = in.rows();
         List<Report.Mistake> mistakes = Evaluation.mostConfidentMistakes(scored, rows, in.metadata(), n);

@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.sparknn.dataprep.DatasetMetadata;
 import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataprep.Normalization;
 import org.sparknn.dataprep.RawImages;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.model.ModelSpec;
@@ -36,7 +37,13 @@ public record DatasetInput(Dataset<Row> frame, boolean labeled, Scorer.InputTran
         return DatasetSchema.normalizedFeatures(frame).as(Encoders.bean(ImageRow.class));
     }
 
-    public static DatasetInput read(SparkSession spark, String dataset, String split, ModelSpec model) {
+    /**
+     * @param modelDir the model's directory, for errors
+     * @throws IllegalArgumentException when the shapes or classes disagree, or the model does not
+     *                                  know its input's normalization
+     */
+    public static DatasetInput read(SparkSession spark, String dataset, String split, ModelSpec model, String modelDir) {
+        Normalization modelNormalization = model.inputNormalization(modelDir);
         DatasetMetadata meta = DatasetSchema.readMetadata(spark, dataset);
         Shape shape = model.network().input();
         if (meta.channels() != shape.channels() || meta.height() != shape.height() || meta.width() != shape.width()) {
@@ -54,6 +61,6 @@ public record DatasetInput(Dataset<Row> frame, boolean labeled, Scorer.InputTran
             : df.select(col(DatasetSchema.ID), lit(null).cast(DataTypes.IntegerType).as(DatasetSchema.LABEL),
                 col(DatasetSchema.FEATURES));
         return new DatasetInput(selected, meta.labeled(),
-            Scorer.InputTransform.between(meta.normalization(), model.normalization()), meta);
+            Scorer.InputTransform.between(meta.normalization(), modelNormalization), meta);
     }
 }

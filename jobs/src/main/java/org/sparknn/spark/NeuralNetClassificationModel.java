@@ -152,6 +152,7 @@ public final class NeuralNetClassificationModel
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType outSchema = transformSchema(dataset.schema(), true);
         Dataset<Row> df = dataset.toDF();
+        checkNormalization(df.schema());
         int featuresIndex = df.schema().fieldIndex(getFeaturesCol());
         String[] names = outSchema.fieldNames();
         BatchScorer.Output[] outputs = new BatchScorer.Output[names.length - df.schema().size()];
@@ -168,6 +169,21 @@ public final class NeuralNetClassificationModel
         JavaRDD<Row> rows = df.javaRDD().mapPartitions((Iterator<Row> it) ->
             new BatchScorer(it, specJson, bc.value(), featuresIndex, length, classes, outputs));
         return df.sparkSession().createDataFrame(rows, outSchema);
+    }
+
+    /**
+     * Refuses features that say (through spark-nn dataset metadata) they were normalized otherwise
+     * than the model's training features: scored as they are, they would give wrong predictions.
+     */
+    private void checkNormalization(StructType schema) {
+        org.sparknn.dataprep.DatasetMetadata meta = org.sparknn.dataprep.DatasetSchema.metadataOf(
+            schema.apply(getFeaturesCol()), "the features column '" + getFeaturesCol() + "'");
+        if (meta != null && spec.normalization() != null && !meta.normalization().equals(spec.normalization())) {
+            throw new IllegalArgumentException("the features column '" + getFeaturesCol() + "' holds values normalized"
+                + " with " + meta.normalization() + " (dataset '" + meta.name() + "') but the model was fitted on values"
+                + " normalized with " + spec.normalization() + "; give it features of the dataset it was fitted on, or"
+                + " score the dataset with ScoreJob, which converts between normalizations");
+        }
     }
 
     @Override

@@ -20,7 +20,8 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.sparknn.dataprep.Normalization;
+import org.sparknn.dataprep.DatasetMetadata;
+import org.sparknn.dataprep.DatasetSchema;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.ModelSpec;
@@ -33,8 +34,11 @@ import org.sparknn.nn.train.TrainState;
 
 /**
  * Spark ML estimator that trains a spark-nn network by data-parallel mini-batch training. Features
- * are a Spark ML vector column of channels x height x width values (channel-height-width order;
- * {@code array_to_vector} converts an array&lt;float&gt; column); labels are class indices.
+ * are a Spark ML vector column of channels x height x width values (channel-height-width order);
+ * labels are class indices. {@code DatasetSchema.mlFeatures} gives a spark-nn dataset's features
+ * so, keeping the dataset metadata: the model then takes the image shape and class names from it
+ * and records the normalization the features had. Without that metadata the model records its
+ * features as used as given (normalization unknown).
  */
 public final class NeuralNetClassifier
     extends ProbabilisticClassifier<Vector, NeuralNetClassifier, NeuralNetClassificationModel>
@@ -368,10 +372,16 @@ public final class NeuralNetClassifier
     public NeuralNetClassificationModel train(Dataset<?> dataset) {
         TrainConfig config = trainConfig();
         SparkSession spark = dataset.sparkSession();
+        // A spark-nn dataset's features column (DatasetSchema.mlFeatures) says what its values are.
+        DatasetMetadata meta = DatasetSchema.metadataOf(dataset.schema().apply(getFeaturesCol()),
+            "the features column '" + getFeaturesCol() + "'");
         int classes = getNumClasses(dataset, 10_000);
+        if (meta != null && meta.labeled()) {
+            classes = Math.max(classes, meta.numClasses());
+        }
         Row first = dataset.select(getFeaturesCol()).head();
         int length = ((Vector) first.get(0)).size();
-        Shape shape = shape(length);
+        Shape shape = shape(length, meta);
         String m = value(model);
         NetworkSpec spec = m.trim().startsWith("{") ? NetworkSpec.fromJson(m, "model param")
             : NetworkSpec.preset(m, shape, classes);
@@ -381,9 +391,10 @@ public final class NeuralNetClassifier
         }
         List<String> classNames = new ArrayList<>();
         for (int i = 0; i < classes; i++) {
-            classNames.add(String.valueOf(i));
+            classNames.add(meta != null && i < meta.numClasses() ? meta.classNames().get(i) : String.valueOf(i));
         }
-        ModelSpec modelSpec = ModelSpec.of(spec, classNames, Normalization.scaleOnly(1));
+        // the normalization the features had; without dataset metadata it is unknown: used as given
+        ModelSpec modelSpec = ModelSpec.of(spec, classNames, meta == null ? null : meta.normalization());
         Network net = modelSpec.build(Blas.get());
         Dataset<Row> df = dataset.toDF();
         Dataset<Row> validationRows = null;
@@ -418,7 +429,10 @@ public final class NeuralNetClassifier
         }
     }
 
-    private Shape shape(int length) {
+    private Shape shape(int length, DatasetMetadata meta) {
+        if (!isDefined(inputShape) && meta != null && meta.channels() * meta.height() * meta.width() == length) {
+            return new Shape(meta.channels(), meta.height(), meta.width());
+        }
         if (isDefined(inputShape)) {
             int[] s = value(inputShape);
             if (s.length != 3 || s[0] * s[1] * s[2] != length) {
