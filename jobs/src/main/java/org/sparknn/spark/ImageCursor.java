@@ -108,13 +108,14 @@ interface ImageCursor {
         ColumnarScan scan = ColumnarScan.of(selected);
         ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
         // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (whose
-        // bytecode reading cost 20 ms of every scoring run), the function is a named class
+        // bytecode reading cost 20 ms of every scoring run), the function is a named class. The
+        // flags are Spark's defaults: preservesPartitioning, isOrderSensitive, preservesPartitionSizes.
         if (scan == null) {
             return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
-                .mapPartitionsWithIndexInternal(new OverRows<>(fn, pixels), false, false, tag).toJavaRDD();
+                .mapPartitionsWithIndexInternal(new OverRows<>(fn, pixels), false, false, false, tag).toJavaRDD();
         }
         return scan.batches().mapPartitionsWithIndexInternal(new OverBatches<>(fn, scan.id(), scan.label(),
-            scan.features(), pixels), false, false, tag).toJavaRDD();
+            scan.features(), pixels), false, false, false, tag).toJavaRDD();
     }
 
     /** The normalization table of binary features (from the column's dataset metadata); null for float features. */
