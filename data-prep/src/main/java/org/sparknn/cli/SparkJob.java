@@ -31,9 +31,42 @@ public final class SparkJob {
     private SparkJob() {
     }
 
-    /** Runs a picocli command and exits the JVM with its code. */
+    /**
+     * What a job main does with its command: runs it, then exits the JVM with its code when it runs
+     * on its own (master local or unset: the command line). Under a cluster manager it returns on
+     * success and throws {@link JobFailedException} on failure instead: in YARN cluster mode the
+     * application master runs the main in its own JVM, and a {@code System.exit} there marks the
+     * application FAILED ("Shutdown hook called before final status was reported") and starts
+     * another attempt even after success.
+     */
     public static void main(Callable<Integer> command, String[] args) {
-        System.exit(execute(command, args));
+        Outcome o = run(command, args, null);
+        if (exitsJvm(new SparkConf().get("spark.master", ""))) {
+            System.exit(o.code());
+        }
+        if (o.code() != 0) {
+            throw new JobFailedException(o.code(), o.message());
+        }
+    }
+
+    /** Whether a job under this master owns its JVM: local mode and plain command-line runs. */
+    static boolean exitsJvm(String master) {
+        return master.isEmpty() || master.startsWith("local");
+    }
+
+    /** A job that failed under a cluster manager, with the exit code and the error it printed. */
+    public static final class JobFailedException extends RuntimeException {
+        private final int code;
+
+        JobFailedException(int code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        /** 1: the job failed; 2: bad options or input. */
+        public int code() {
+            return code;
+        }
     }
 
     /** Runs a picocli command and returns its exit code: 0 ok, 1 failed, 2 bad arguments or input. */
@@ -43,14 +76,29 @@ public final class SparkJob {
 
     /** As {@link #execute(Callable, String[])}, reporting errors to {@code err} (null: standard error). */
     public static int execute(Callable<Integer> command, String[] args, PrintWriter err) {
+        return run(command, args, err).code();
+    }
+
+    /** A command's exit code and the error it reported (null when none). */
+    record Outcome(int code, String message) {
+    }
+
+    static Outcome run(Callable<Integer> command, String[] args, PrintWriter err) {
         CommandLine cl = new CommandLine(command);
         if (err != null) {
             cl.setErr(err);
         }
+        String[] message = new String[1];
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, a) -> {
+            message[0] = e.getMessage();
+            return usage.handleParseException(e, a);
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter out = commandLine.getErr();
             Throwable input = inputError(e);
             if (input != null) {
+                message[0] = input.getMessage();
                 out.println("error: " + input.getMessage());
                 if (parseResult.hasMatchedOption("--verbose")) {
                     e.printStackTrace(out);
@@ -60,6 +108,7 @@ public final class SparkJob {
                 out.flush();
                 return 2;
             }
+            message[0] = String.valueOf(e);
             out.println("error: " + e);
             e.printStackTrace(out);
             Throwable root = rootCause(e);
@@ -69,7 +118,8 @@ public final class SparkJob {
             out.flush();
             return 1;
         });
-        return cl.execute(args);
+        int code = cl.execute(args);
+        return new Outcome(code, code == 0 ? null : message[0] != null ? message[0] : "exit code " + code);
     }
 
     /**
