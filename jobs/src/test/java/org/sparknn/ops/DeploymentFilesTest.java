@@ -30,13 +30,18 @@ class DeploymentFilesTest {
     static final String JAR_IN_IMAGE = "/opt/spark-nn/spark-nn-app.jar";
     /** Prefixes of families of keys Spark reads by prefix rather than registering each one. */
     static final List<String> PREFIXES = List.of("spark.executorEnv.", "spark.kubernetes.driverEnv.",
-        "spark.yarn.appMasterEnv.", "spark.hadoop.");
+        "spark.yarn.appMasterEnv.", "spark.hadoop.", "spark.kubernetes.driver.label.", "spark.kubernetes.executor.label.",
+        "spark.kubernetes.driver.secrets.", "spark.kubernetes.executor.secrets.", "spark.kubernetes.driver.secretKeyRef.",
+        "spark.kubernetes.executor.secretKeyRef.");
+    /** The ports the NetworkPolicy admits: driver RPC, block managers, the barrier-mode exchange. */
+    static final Set<Integer> POD_PORTS = Set.of(7078, 7079, 7080);
+    static final String AUTH_DIR = "/etc/spark-nn/auth";
     /**
-     * YARN keys used in spark-conf/yarn.properties. spark-yarn is not resolvable from this build's
-     * repository, so its registry cannot be asked; these are the names in Spark's YARN config
-     * (org.apache.spark.deploy.yarn.config).
+     * Keys Spark reads without registering a config entry for them: spark.port.maxRetries
+     * (Utils.portMaxRetries) and the YARN keys, whose registry (org.apache.spark.deploy.yarn.config)
+     * is not on this module's test classpath.
      */
-    static final Set<String> YARN_KEYS = Set.of("spark.yarn.maxAppAttempts");
+    static final Set<String> UNREGISTERED_KEYS = Set.of("spark.yarn.maxAppAttempts", "spark.port.maxRetries");
 
     @BeforeAll
     static void loadSparkConfigRegistries() throws Exception {
@@ -52,7 +57,7 @@ class DeploymentFilesTest {
 
     static boolean sparkKnows(String key) {
         return ConfigEntry$.MODULE$.findEntry(key) != null
-            || PREFIXES.stream().anyMatch(key::startsWith) || YARN_KEYS.contains(key);
+            || PREFIXES.stream().anyMatch(key::startsWith) || UNREGISTERED_KEYS.contains(key);
     }
 
     static Properties properties(String env) throws IOException {
@@ -96,7 +101,14 @@ class DeploymentFilesTest {
     @SuppressWarnings("unchecked")
     void kubernetesManifestsAreCompleteAndMatchTheImage() throws Exception {
         String dockerfile = Files.readString(ROOT.resolve("ops/Dockerfile"));
-        assertTrue(dockerfile.matches("(?s).*ARG SPARK_IMAGE=apache/spark:4\\.1\\.\\d+-scala2\\.13-java17-ubuntu.*"), "base image");
+        assertTrue(dockerfile.matches("(?s).*ARG SPARK_IMAGE=apache/spark:4\\.2\\.0-scala2\\.13-java17-ubuntu.*"), "base image");
+        assertTrue(dockerfile.contains("COPY ops/image/pom.xml") && dockerfile.contains("COPY --from=s3a-jars /jars/ /opt/spark/jars/"),
+            "the S3A jars come from a Maven build stage");
+        String imagePom = Files.readString(ROOT.resolve("ops/image/pom.xml"));
+        assertTrue(imagePom.contains("<hadoop.version>" + org.apache.hadoop.util.VersionInfo.getVersion() + "</hadoop.version>"),
+            "hadoop-aws at the Hadoop version of the build's Spark, " + org.apache.hadoop.util.VersionInfo.getVersion());
+        assertTrue(imagePom.contains("<artifactId>hadoop-aws</artifactId>"));
+        assertTrue(dockerfile.contains("ops/k8s/pod-template.yaml"), "the pod template in the image");
         assertTrue(dockerfile.contains("libopenblas0-pthread"), "native BLAS in the image");
         assertTrue(dockerfile.contains(JAR_IN_IMAGE), "jar path in the image");
         assertTrue(dockerfile.matches("(?s).*\\nUSER 185\\s*\\n.*"), "the image ends as the non-root user");
@@ -116,6 +128,36 @@ class DeploymentFilesTest {
             }
         }
         assertNotNull(sa, "rbac.yaml has a ServiceAccount");
+        Map<String, Object> namespace = null;
+        Map<String, Object> policy = null;
+        for (Object doc : new Yaml().loadAll(Files.readString(ROOT.resolve("ops/k8s/rbac.yaml")))) {
+            Map<String, Object> m = (Map<String, Object>) doc;
+            namespace = m.get("kind").equals("Namespace") ? m : namespace;
+            policy = m.get("kind").equals("NetworkPolicy") ? m : policy;
+        }
+        Map<String, Object> nsLabels = (Map<String, Object>) ((Map<String, Object>) namespace.get("metadata")).get("labels");
+        assertEquals("restricted", nsLabels.get("pod-security.kubernetes.io/enforce"), "Pod Security restricted");
+        Map<String, Object> policySpec = (Map<String, Object>) policy.get("spec");
+        assertEquals(Map.of("matchLabels", Map.of("app.kubernetes.io/name", "spark-nn")), policySpec.get("podSelector"));
+        Set<Integer> admitted = new java.util.HashSet<>();
+        for (Map<String, Object> rule : (List<Map<String, Object>>) policySpec.get("ingress")) {
+            assertEquals(List.of(Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", "spark-nn")))),
+                rule.get("from"), "only the application's pods");
+            for (Map<String, Object> port : (List<Map<String, Object>>) rule.get("ports")) {
+                admitted.add((Integer) port.get("port"));
+            }
+        }
+        assertEquals(POD_PORTS, admitted);
+        Properties k8s = properties("k8s");
+        checkPorts(k8s::getProperty, "k8s.properties");
+        assertEquals(AUTH_DIR + "/secret", k8s.getProperty("spark.authenticate.secret.file"));
+        for (String role : List.of("driver", "executor")) {
+            assertEquals(AUTH_DIR, k8s.getProperty("spark.kubernetes." + role + ".secrets.spark-nn-auth"), role);
+            assertEquals("spark-nn", k8s.getProperty("spark.kubernetes." + role + ".label.app.kubernetes.io/name"), role);
+            assertEquals("spark-nn-s3:AWS_SECRET_ACCESS_KEY",
+                k8s.getProperty("spark.kubernetes." + role + ".secretKeyRef.AWS_SECRET_ACCESS_KEY"), role);
+        }
+        checkPodTemplate(new Yaml().load(Files.readString(ROOT.resolve("ops/k8s/pod-template.yaml"))));
         String account = (String) ((Map<String, Object>) sa.get("metadata")).get("name");
         String image = properties("k8s").getProperty("spark.kubernetes.container.image");
 
@@ -140,15 +182,22 @@ class DeploymentFilesTest {
         assertEquals("cluster", spec.get("mode"));
         assertEquals(image, spec.get("image"), "the image of spark-conf/k8s.properties");
         assertEquals("local://" + JAR_IN_IMAGE, spec.get("mainApplicationFile"));
-        assertTrue(((String) spec.get("sparkVersion")).startsWith("4.1"));
+        assertTrue(((String) spec.get("sparkVersion")).startsWith("4.2"));
         // the main class exists and accepts the arguments
         String mainClass = (String) spec.get("mainClass");
         Class<?> job = Class.forName(mainClass);
         assertNotNull(job.getMethod("main", String[].class));
         List<String> args = (List<String>) spec.get("arguments");
         new CommandLine(job.getDeclaredConstructor().newInstance()).parseArgs(args.toArray(new String[0]));
-        for (String key : ((Map<String, Object>) spec.get("sparkConf")).keySet()) {
+        Map<String, Object> conf = (Map<String, Object>) spec.get("sparkConf");
+        for (String key : conf.keySet()) {
             assertTrue(sparkKnows(key), mainClass + ": sparkConf '" + key + "' is not a Spark configuration key");
+        }
+        checkPorts(k -> (String) conf.get(k), mainClass);
+        assertEquals(AUTH_DIR + "/secret", conf.get("spark.authenticate.secret.file"), mainClass);
+        Map<String, Map<String, Object>> volumes = new java.util.HashMap<>();
+        for (Map<String, Object> v : (List<Map<String, Object>>) spec.get("volumes")) {
+            volumes.put((String) v.get("name"), v);
         }
         for (String role : List.of("driver", "executor")) {
             Map<String, Object> pod = (Map<String, Object>) spec.get(role);
@@ -159,8 +208,48 @@ class DeploymentFilesTest {
             assertEquals(Boolean.TRUE, security.get("runAsNonRoot"), role);
             assertTrue((Integer) security.get("runAsUser") > 0, role);
             assertEquals(Boolean.FALSE, security.get("allowPrivilegeEscalation"), role);
+            assertEquals(Boolean.TRUE, security.get("readOnlyRootFilesystem"), role);
+            assertEquals(List.of(Map.of("name", "spark-nn-auth", "path", AUTH_DIR, "secretType", "Generic")), pod.get("secrets"), role);
+            assertEquals(List.of(Map.of("secretRef", Map.of("name", "spark-nn-s3"))), pod.get("envFrom"), role);
+            assertEquals("spark-nn", ((Map<String, Object>) pod.get("labels")).get("app.kubernetes.io/name"), role);
+            Set<String> writable = new java.util.HashSet<>();
+            for (Map<String, Object> mount : (List<Map<String, Object>>) pod.get("volumeMounts")) {
+                assertTrue(volumes.get(mount.get("name")).containsKey("emptyDir"), role + ": " + mount);
+                writable.add((String) mount.get("mountPath"));
+            }
+            assertEquals(Set.of("/tmp", "/opt/spark/work-dir"), writable, role + ": writable directories");
         }
         assertEquals(account, ((Map<String, Object>) spec.get("driver")).get("serviceAccount"));
+    }
+
+    /** The Spark ports are fixed to those the NetworkPolicy admits, with no retries onto others. */
+    private static void checkPorts(java.util.function.Function<String, String> conf, String where) {
+        for (String key : List.of("spark.driver.port", "spark.driver.blockManager.port", "spark.blockManager.port")) {
+            assertTrue(POD_PORTS.contains(Integer.parseInt(conf.apply(key))), where + ": " + key);
+        }
+        assertEquals("0", conf.apply("spark.port.maxRetries"), where);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void checkPodTemplate(Map<String, Object> pod) throws IOException {
+        Map<String, Object> spec = (Map<String, Object>) pod.get("spec");
+        Map<String, Object> podSecurity = (Map<String, Object>) spec.get("securityContext");
+        assertEquals(Boolean.TRUE, podSecurity.get("runAsNonRoot"));
+        assertEquals(Map.of("type", "RuntimeDefault"), podSecurity.get("seccompProfile"));
+        Map<String, Object> container = ((List<Map<String, Object>>) spec.get("containers")).get(0);
+        assertEquals(properties("k8s").getProperty("spark.kubernetes.driver.podTemplateContainerName"), container.get("name"));
+        Map<String, Object> security = (Map<String, Object>) container.get("securityContext");
+        assertEquals(Boolean.TRUE, security.get("readOnlyRootFilesystem"));
+        assertEquals(Boolean.FALSE, security.get("allowPrivilegeEscalation"));
+        assertEquals(Map.of("drop", List.of("ALL")), security.get("capabilities"));
+        Set<String> mounts = new java.util.HashSet<>();
+        for (Map<String, Object> m : (List<Map<String, Object>>) container.get("volumeMounts")) {
+            mounts.add((String) m.get("mountPath"));
+        }
+        assertEquals(Set.of("/tmp", "/opt/spark/work-dir"), mounts);
+        for (Map<String, Object> v : (List<Map<String, Object>>) spec.get("volumes")) {
+            assertTrue(v.containsKey("emptyDir"), v.toString());
+        }
     }
 
     @Test
