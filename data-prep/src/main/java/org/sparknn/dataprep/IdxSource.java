@@ -27,7 +27,7 @@ public final class IdxSource {
     private final Path images;
     private final Path labels;
     private final IdxHeader imageHeader;
-    private final int[] classCounts;
+    private final long[] classCounts;
 
     /**
      * Opens and validates the pair; throws {@link IdxFormatException} naming the file on any mismatch.
@@ -44,7 +44,7 @@ public final class IdxSource {
         }
         imageHeader.checkLength(files.contentLength(images));
         if (labelsPath == null) {
-            classCounts = new int[0];
+            classCounts = new long[0];
             return;
         }
         IdxHeader labelHeader;
@@ -63,7 +63,7 @@ public final class IdxSource {
         for (byte b : labelBytes) {
             max = Math.max(max, b & 0xFF);
         }
-        classCounts = new int[max + 1];
+        classCounts = new long[max + 1];
         for (byte b : labelBytes) {
             classCounts[b & 0xFF]++;
         }
@@ -83,11 +83,7 @@ public final class IdxSource {
 
     /** Rows per label value 0..max (empty without labels). */
     public long[] classCounts() {
-        long[] c = new long[classCounts.length];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = classCounts[i];
-        }
-        return c;
+        return classCounts.clone();
     }
 
     /** Largest label + 1 (0 without labels). */

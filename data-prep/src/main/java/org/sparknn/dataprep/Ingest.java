@@ -27,7 +27,7 @@ import org.apache.spark.storage.StorageLevel;
  * directory and publish it atomically. Then count what was written and return the summary.
  */
 public final class Ingest {
-    /** Integer labels up to this are checked for unused class indices. */
+    /** Up to this many classes, integer labels are checked for unused class indices. */
     static final int MAX_CHECKED_LABEL = 100_000;
 
     /** Resolution of the seeded validation split (hash buckets). */
@@ -137,15 +137,9 @@ public final class Ingest {
             throw new IllegalArgumentException("IDX images are grayscale; --channels " + o.channels() + " does not apply");
         }
         int numClasses = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
-        long[] counts = new long[numClasses];
-        for (IdxSource s : test == null ? List.of(train) : List.of(train, test)) {
-            long[] c = s.classCounts();
-            for (int i = 0; i < c.length; i++) {
-                counts[i] += c[i];
-            }
-        }
-        List<String> names = classNames(numClasses, counts, o.test() == null ? o.trainLabels()
-            : o.trainLabels() + " and " + o.testLabels());
+        List<IdxSource> sources = test == null ? List.of(train) : List.of(train, test);
+        List<String> names = classNames(numClasses, () -> sum(numClasses, sources, IdxSource::classCounts),
+            o.test() == null ? o.trainLabels() : o.trainLabels() + " and " + o.testLabels());
         splits.add(new Decoded("train", checked(train.load(spark, o.name(), "train"))));
         if (test != null) {
             splits.add(new Decoded("test", checked(test.load(spark, o.name(), "test"))));
@@ -155,15 +149,15 @@ public final class Ingest {
 
     /**
      * The class names of class indices: those of --class-names, else "0".."max", with a warning when
-     * some index in between has no row.
+     * some index in between has no row (looked for up to {@link #MAX_CHECKED_LABEL} classes).
      *
-     * @param counts rows per index 0..max in all splits
+     * @param counts rows per index 0..max in all splits, computed only for the warning
      */
-    private List<String> classNames(int numClasses, long[] counts, String where) {
+    private List<String> classNames(int numClasses, java.util.function.Supplier<long[]> counts, String where) {
         if (o.classNames() != null) {
             return o.classNames();
         }
-        String warning = LabelChecks.gaps(counts, where);
+        String warning = numClasses <= MAX_CHECKED_LABEL ? LabelChecks.gaps(counts.get(), where) : null;
         if (warning != null) {
             out.println(warning);
         }
@@ -172,6 +166,18 @@ public final class Ingest {
             names.add(String.valueOf(i));
         }
         return names;
+    }
+
+    /** The element-wise sum of every source's {@code n} per-class counts. */
+    private static <S> long[] sum(int n, List<S> sources, java.util.function.Function<S, long[]> counts) {
+        long[] total = new long[n];
+        for (S s : sources) {
+            long[] c = counts.apply(s);
+            for (int i = 0; i < c.length; i++) {
+                total[i] += c[i];
+            }
+        }
+        return total;
     }
 
     /** The rows with class indices outside --class-names rejected (unchanged without it). */
@@ -244,18 +250,9 @@ public final class Ingest {
                 classNames = resolveNamedClasses(new ArrayList<>(names), o.train());
             } else {
                 int max = Math.max(train.maxLabel(), test == null ? -1 : test.maxLabel());
-                long[] counts = new long[max + 1];
-                if (o.classNames() == null && max < MAX_CHECKED_LABEL) {
-                    for (ParquetSource s : test == null ? List.of(train) : List.of(train, test)) {
-                        long[] c = s.labelCounts(max);
-                        for (int i = 0; i <= max; i++) {
-                            counts[i] += c[i];
-                        }
-                    }
-                } else {
-                    java.util.Arrays.fill(counts, 1); // too many classes to look for gaps
-                }
-                classNames = classNames(max + 1, counts, o.test() == null ? o.train() : o.train() + " and " + o.test());
+                List<ParquetSource> sources = test == null ? List.of(train) : List.of(train, test);
+                classNames = classNames(max + 1, () -> sum(max + 1, sources, s -> s.labelCounts(max)),
+                    o.test() == null ? o.train() : o.train() + " and " + o.test());
             }
         }
         ImageDecoder decoder = null;

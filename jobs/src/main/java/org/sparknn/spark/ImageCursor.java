@@ -107,9 +107,9 @@ interface ImageCursor {
         PixelTable pixels = pixelTable(selected);
         ColumnarScan scan = ColumnarScan.of(selected);
         ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
-        // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (whose
-        // bytecode reading cost 20 ms of every scoring run), the function is a named class. The
-        // flags are Spark's defaults: preservesPartitioning, isOrderSensitive, preservesPartitionSizes.
+        // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (it reads
+        // the function's bytecode on every scoring run), the function is a named class. The flags
+        // are Spark's defaults: preservesPartitioning, isOrderSensitive, preservesPartitionSizes.
         if (scan == null) {
             return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
                 .mapPartitionsWithIndexInternal(new OverRows<>(fn, pixels), false, false, false, tag).toJavaRDD();

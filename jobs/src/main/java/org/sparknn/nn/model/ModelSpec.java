@@ -38,11 +38,6 @@ public record ModelSpec(String format, int version, NetworkSpec network, List<St
         return new ModelSpec(FORMAT, VERSION, network, classNames, normalization);
     }
 
-    /** Whether the features were used as given: the normalization they had is unknown. */
-    public boolean featuresAsGiven() {
-        return normalization == null;
-    }
-
     /**
      * The normalization the model's inputs had, for turning raw images or a dataset's features into
      * them.
