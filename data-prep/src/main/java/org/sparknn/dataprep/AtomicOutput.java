@@ -24,6 +24,11 @@ import org.apache.hadoop.fs.Path;
  * output to the same target puts it right before it starts: with nothing at the target, the old
  * output is renamed back (the killed run never published); with the new output in place, the old
  * one is deleted.
+ *
+ * <p>A job's output also records the application attempt that wrote it ({@link AppAttempt#MARKER},
+ * written into the staging directory first). A retry of the same application (YARN's attempt 2
+ * after a lost attempt 1) may therefore replace what the lost attempt published, without
+ * {@code --overwrite}, and deletes the staging directories the lost attempt left unfinished.
  */
 public final class AtomicOutput implements AutoCloseable {
     /** The points of {@link #publish} a test can stop at, as a kill would. */
@@ -35,11 +40,14 @@ public final class AtomicOutput implements AutoCloseable {
     }
 
     static volatile Hook hook = step -> { };
+    private static final String TMP = ".tmp-";
 
     private final FileSystem fs;
     private final Path target;
     private final Path staging;
     private final boolean overwrite;
+    private final HadoopFiles files;
+    private final AppAttempt writer;
     private boolean published;
 
     /**
@@ -52,19 +60,94 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** As above; {@code log} says what an earlier, killed publish left and what was done with it. */
     public AtomicOutput(HadoopFiles files, String target, boolean overwrite, PrintStream log) throws IOException {
+        this(files, target, overwrite, null, log);
+    }
+
+    /**
+     * A job's output, marked with {@code writer}, the application attempt that writes it.
+     *
+     * @param writer null for outputs that are not a job's (no marker is written)
+     */
+    public AtomicOutput(HadoopFiles files, String target, boolean overwrite, AppAttempt writer, PrintStream log)
+            throws IOException {
         this.target = new Path(target);
         this.fs = files.fs(this.target);
-        this.overwrite = overwrite;
+        this.files = files;
+        this.writer = writer;
         recover(fs, this.target, log);
-        if (fs.exists(this.target) && !overwrite) {
-            throw new IllegalArgumentException(target + " already exists; pass --overwrite to replace it");
+        if (writer != null && writer.isRetry()) {
+            deleteUnfinished(fs, this.target, writer, log);
         }
+        this.overwrite = replaces(fs, this.target, overwrite, writer, log);
         Path parent = this.target.getParent();
-        this.staging = new Path(parent, "." + this.target.getName() + ".tmp-" + UUID.randomUUID());
+        this.staging = new Path(parent, "." + this.target.getName() + TMP + UUID.randomUUID());
         if (parent != null && !fs.exists(parent)) {
             fs.mkdirs(parent);
         }
         fs.mkdirs(staging);
+        writeMarker();
+    }
+
+    private void writeMarker() throws IOException {
+        Path marker = new Path(staging, AppAttempt.MARKER);
+        if (writer != null && !fs.exists(marker)) {
+            files.writeString(marker, writer.toJson());
+        }
+    }
+
+    /**
+     * Checks, before any work is done, that {@code target} may be written: it does not exist, or
+     * {@code overwrite} is set, or an earlier attempt of {@code writer}'s application published it.
+     * Returns whether an existing output will be replaced.
+     *
+     * @throws IllegalArgumentException when it exists and may not be replaced
+     */
+    public static boolean checkTarget(HadoopFiles files, String target, boolean overwrite, AppAttempt writer)
+            throws IOException {
+        Path p = new Path(target);
+        return replaces(files.fs(p), p, overwrite, writer, new PrintStream(java.io.OutputStream.nullOutputStream()));
+    }
+
+    private static boolean replaces(FileSystem fs, Path target, boolean overwrite, AppAttempt writer, PrintStream log)
+            throws IOException {
+        if (overwrite || !fs.exists(target)) {
+            return overwrite;
+        }
+        AppAttempt previous = writtenBy(fs, target);
+        if (writer != null && writer.continues(previous)) {
+            log.println("replacing " + target + ", which " + previous + " published before it was lost");
+            return true;
+        }
+        throw new IllegalArgumentException(target + " already exists; pass --overwrite to replace it");
+    }
+
+    /** The application attempt an output or staging directory records, or null. */
+    static AppAttempt writtenBy(FileSystem fs, Path dir) throws IOException {
+        Path marker = new Path(dir, AppAttempt.MARKER);
+        if (!fs.exists(marker)) {
+            return null;
+        }
+        try (java.io.InputStream in = fs.open(marker)) {
+            return AppAttempt.fromJson(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Deletes the staging directories next to {@code target} that earlier attempts of this application left. */
+    private static void deleteUnfinished(FileSystem fs, Path target, AppAttempt writer, PrintStream log)
+            throws IOException {
+        Path parent = target.getParent();
+        if (parent == null || !fs.exists(parent)) {
+            return;
+        }
+        String prefix = "." + target.getName() + TMP;
+        for (FileStatus s : fs.listStatus(parent)) {
+            if (s.isDirectory() && s.getPath().getName().startsWith(prefix)
+                && writer.continues(writtenBy(fs, s.getPath()))) {
+                fs.delete(s.getPath(), true);
+                log.println("deleted " + s.getPath() + ", the unfinished output of an earlier attempt of "
+                    + writer.applicationId());
+            }
+        }
     }
 
     /** The old outputs a killed publish left next to {@code target}, newest first. */
@@ -121,6 +204,7 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** Moves the staged output into place, replacing an old one when allowed. */
     public void publish() throws IOException {
+        writeMarker(); // again, in case a writer replaced the whole staging directory
         Path old = null;
         if (fs.exists(target)) {
             if (!overwrite) {

@@ -59,7 +59,7 @@ public final class Ingest {
 
     public Result run() throws IOException {
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "ingest", out, 10_000);
-             AtomicOutput output = new AtomicOutput(files, o.output(), o.overwrite())) {
+             AtomicOutput output = new AtomicOutput(files, o.output(), o.overwrite(), AppAttempt.of(spark.sparkContext()), out)) {
             progress.step("reading " + o.format() + " input");
             List<Decoded> splits = new ArrayList<>();
             Layout layout = readSources(splits);

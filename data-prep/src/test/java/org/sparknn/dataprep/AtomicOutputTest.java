@@ -119,4 +119,66 @@ class AtomicOutputTest {
         assertThrows(IllegalArgumentException.class, () -> new AtomicOutput(files, target(), false));
         assertEquals("one", content());
     }
+
+    static final AppAttempt FIRST = new AppAttempt("application_1_0001", "1");
+    static final AppAttempt RETRY = new AppAttempt("application_1_0001", "2");
+    static final AppAttempt OTHER_APP_RETRY = new AppAttempt("application_1_0002", "2");
+
+    private AtomicOutput output(boolean overwrite, AppAttempt writer) throws IOException {
+        return new AtomicOutput(files, target(), overwrite, writer, new PrintStream(log));
+    }
+
+    @Test
+    void aRetryReplacesWhatItsLostFirstAttemptPublishedAndNothingElse() throws IOException {
+        try (AtomicOutput out = output(false, FIRST)) {
+            files.writeString(out.staging("data.txt"), "first");
+            out.publish();
+        }
+        assertEquals(FIRST, AtomicOutput.writtenBy(files.fs(new Path(target())), new Path(target())));
+        // the first attempt is lost after it published: its retry continues instead of refusing
+        assertTrue(AtomicOutput.checkTarget(files, target(), false, RETRY));
+        try (AtomicOutput out = output(false, RETRY)) {
+            files.writeString(out.staging("data.txt"), "retry");
+            out.publish();
+        }
+        assertEquals("retry", content());
+        assertEquals(List.of("out"), names());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("which attempt 1 of application_1_0001 published"),
+            log.toString());
+
+        // another application, a first attempt, or an output without a marker: refused as before
+        for (AppAttempt a : new AppAttempt[] {OTHER_APP_RETRY, FIRST, new AppAttempt("application_1_0001", null)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> output(false, a));
+            assertTrue(e.getMessage().contains("already exists; pass --overwrite"), e.getMessage());
+        }
+        publish("unmarked");
+        assertThrows(IllegalArgumentException.class, () -> AtomicOutput.checkTarget(files, target(), false, RETRY));
+    }
+
+    @Test
+    void aRetryDeletesTheStagingItsLostAttemptLeftAndOnlyThat() throws IOException {
+        AtomicOutput lost = output(false, FIRST);
+        files.writeString(lost.staging("part-0"), "half");
+        AtomicOutput otherApp = output(false, new AppAttempt("application_1_0002", "1"));
+        // staging without a marker cannot be told from another writer's: it stays
+        AtomicOutput markerless = output(false, FIRST);
+        files.fs(markerless.stagingRoot()).delete(new Path(markerless.stagingRoot(), AppAttempt.MARKER), false);
+        try (AtomicOutput out = output(false, RETRY)) {
+            files.writeString(out.staging("data.txt"), "retry");
+            out.publish();
+        }
+        List<String> left = names().stream().filter(n -> n.startsWith(".out.tmp-")).toList();
+        assertEquals(2, left.size(), "the other application's and the unmarked staging stay: " + names());
+        assertTrue(left.contains(otherApp.stagingRoot().getName()));
+        assertTrue(left.contains(markerless.stagingRoot().getName()));
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains(lost.stagingRoot().getName() + ", the unfinished output of an earlier attempt"), log.toString());
+
+        // a writer that replaces the whole staging directory drops the marker; publish writes it again
+        try (AtomicOutput out = output(true, FIRST)) {
+            files.fs(out.stagingRoot()).delete(out.stagingRoot(), true);
+            files.writeString(out.staging("data.txt"), "replaced");
+            out.publish();
+        }
+        assertEquals(FIRST, AtomicOutput.writtenBy(files.fs(new Path(target())), new Path(target())));
+    }
 }

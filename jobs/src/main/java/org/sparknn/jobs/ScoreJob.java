@@ -24,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.sparknn.cli.SparkJob;
+import org.sparknn.dataprep.AppAttempt;
 import org.sparknn.dataprep.AtomicOutput;
 import org.sparknn.dataprep.DatasetSchema;
 import org.sparknn.dataprep.HadoopFiles;
@@ -206,7 +207,8 @@ public final class ScoreJob implements Callable<Integer> {
 
         String target = target();
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "score", out, 10_000);
-             AtomicOutput staged = new AtomicOutput(files, target, overwrite || runDate != null)) {
+             AtomicOutput staged = new AtomicOutput(files, target, overwrite || runDate != null,
+                 AppAttempt.of(spark.sparkContext()), out)) {
             progress.step("scoring into " + target);
             writer(scores).save(staged.stagingRoot().toString());
             long written = scored.value();
@@ -261,10 +263,10 @@ public final class ScoreJob implements Callable<Integer> {
     private org.apache.spark.sql.DataFrameWriter<Row> writer(Dataset<Row> scores) {
         return switch (outputFormat) {
             // Unique ids and probabilities never fit a dictionary: trying costs write time, saves nothing.
-            case parquet -> scores.write().mode(SaveMode.Overwrite).format("parquet")
+            case parquet -> scores.write().mode(SaveMode.Append).format("parquet")
                 .option("parquet.enable.dictionary#" + Scorer.ID, "false")
                 .option("parquet.enable.dictionary#" + Scorer.PROBABILITY + ".list.element", "false");
-            case json -> scores.write().mode(SaveMode.Overwrite).format("json");
+            case json -> scores.write().mode(SaveMode.Append).format("json");
             case csv -> {
                 // CSV has no arrays: they are written as JSON text
                 List<Column> cols = new ArrayList<>();
@@ -272,7 +274,7 @@ public final class ScoreJob implements Callable<Integer> {
                     boolean array = scores.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.ArrayType;
                     cols.add(array ? to_json(col(c)).as(c) : col(c));
                 }
-                yield scores.select(cols.toArray(new Column[0])).write().mode(SaveMode.Overwrite).format("csv")
+                yield scores.select(cols.toArray(new Column[0])).write().mode(SaveMode.Append).format("csv")
                     .option("header", true);
             }
         };

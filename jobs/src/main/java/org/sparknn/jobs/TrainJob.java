@@ -14,6 +14,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.cli.SparkJob;
+import org.sparknn.dataprep.AppAttempt;
+import org.sparknn.dataprep.AtomicOutput;
 import org.sparknn.dataprep.DatasetMetadata;
 import org.sparknn.dataprep.DatasetSchema;
 import org.sparknn.dataprep.HadoopFiles;
@@ -158,9 +160,8 @@ public final class TrainJob implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         }
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        if (!overwrite && files.fs(new Path(output)).exists(new Path(output))) {
-            throw new IllegalArgumentException(output + " already exists; pass --overwrite to replace it");
-        }
+        AppAttempt attempt = AppAttempt.of(spark.sparkContext());
+        AtomicOutput.checkTarget(files, output, overwrite, attempt);
         DatasetMetadata meta = DatasetSchema.readMetadata(spark, dataset);
         TrainConfig config = config(blackPixel(meta));
         if (!meta.labeled()) {
@@ -200,15 +201,20 @@ public final class TrainJob implements Callable<Integer> {
                 + " earlyStopping=" + config.earlyStopping() + " augmentation=" + config.augmentation();
             Checkpoints checkpoints = checkpointDir == null ? null
                 : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint,
-                    DatasetSchema.identity(files, dataset, List.of("train", "validation")));
+                    DatasetSchema.identity(files, dataset, List.of("train", "validation")), attempt);
             TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), seed);
             RunState run = RunState.start();
             float[] best = null;
+            boolean resuming = resume;
             if (!resume && checkpoints != null && checkpoints.any()) {
-                throw new IllegalArgumentException(checkpointDir + " already holds checkpoints; pass --resume to continue"
-                    + " that run, or use an empty --checkpoint-dir");
+                if (!checkpoints.writtenByEarlierAttempt()) {
+                    throw new IllegalArgumentException(checkpointDir + " already holds checkpoints; pass --resume to continue"
+                        + " that run, or use an empty --checkpoint-dir");
+                }
+                System.out.println(attempt + ": continuing from the checkpoints an earlier attempt wrote");
+                resuming = true;
             }
-            if (resume) {
+            if (resuming) {
                 Optional<Checkpoints.Loaded> loaded = checkpoints.latest(net.paramCount(),
                     config.optimizer().stateSize(net.paramCount()));
                 if (loaded.isPresent()) {
@@ -284,7 +290,7 @@ public final class TrainJob implements Callable<Integer> {
             training.put("gitRevision", ModelStore.gitRevision());
             training.put("seconds", Map.of("load", loadSeconds, "train", trainSeconds));
             ModelStore.write(files, output, overwrite, new ModelDirectory(modelSpec, net, result.state().params()),
-                training, done.history());
+                training, done.history(), attempt);
             Path report = new Report(files, output).render();
             train.unpersist();
             if (validation != null) {

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparknn.dataprep.AppAttempt;
 import org.sparknn.dataprep.AtomicOutput;
 import org.sparknn.dataprep.HadoopFiles;
 import org.sparknn.nn.model.FloatArrayFile;
@@ -34,8 +35,17 @@ public final class Checkpoints {
      *
      * @param dataset the training data's identity ({@code DatasetSchema.identity}); null in
      *                checkpoints written before it was recorded
+     * @param writer  the application attempt that wrote it; null in checkpoints written before it
+     *                was recorded
      */
-    record State(String fingerprint, String dataset, long optimizerSteps, RunState run) {
+    record State(String fingerprint, String dataset, AppAttemptJson writer, long optimizerSteps, RunState run) {
+    }
+
+    /** {@link AppAttempt} as state.json holds it. */
+    record AppAttemptJson(String applicationId, String attemptId) {
+        AppAttempt attempt() {
+            return applicationId == null ? null : new AppAttempt(applicationId, attemptId);
+        }
     }
 
     /** A restored checkpoint. */
@@ -49,14 +59,17 @@ public final class Checkpoints {
     private final int keep;
     private final String fingerprint;
     private final String dataset;
+    private final AppAttempt writer;
 
     /**
      * @param everySteps  also checkpoint every this many steps (0: at epoch ends only)
      * @param keep        checkpoints to keep
      * @param fingerprint what a resumed run must agree on (network, data, configuration)
      * @param dataset     the identity of the data trained on, which a resumed run's data must have
+     * @param writer      the application attempt that trains
      */
-    public Checkpoints(HadoopFiles files, String dir, int everySteps, int keep, String fingerprint, String dataset) {
+    public Checkpoints(HadoopFiles files, String dir, int everySteps, int keep, String fingerprint, String dataset,
+                       AppAttempt writer) {
         if (dataset == null || dataset.isEmpty()) {
             throw new IllegalArgumentException("checkpoints need the identity of the training data");
         }
@@ -70,6 +83,7 @@ public final class Checkpoints {
         this.keep = keep;
         this.fingerprint = fingerprint;
         this.dataset = dataset;
+        this.writer = writer;
     }
 
     public int everySteps() {
@@ -88,7 +102,8 @@ public final class Checkpoints {
                 write(fs, out.staging("best.bin"), FloatArrayFile.WEIGHTS, best);
             }
             files.writeString(out.staging("state.json"),
-                JSON.writeValueAsString(new State(fingerprint, dataset, state.step(), run)));
+                JSON.writeValueAsString(new State(fingerprint, dataset,
+                    new AppAttemptJson(writer.applicationId(), writer.attemptId()), state.step(), run)));
             out.publish();
         }
         prune();
@@ -134,6 +149,27 @@ public final class Checkpoints {
         return !list().isEmpty();
     }
 
+    /**
+     * Whether the newest checkpoint was written by an earlier attempt of this application, which
+     * this attempt, a retry, continues (see {@link AppAttempt}).
+     */
+    public boolean writtenByEarlierAttempt() throws IOException {
+        List<Path> all = list();
+        if (all.isEmpty()) {
+            return false;
+        }
+        AppAttemptJson newest = state(all.get(all.size() - 1)).writer();
+        return writer.continues(newest == null ? null : newest.attempt());
+    }
+
+    private State state(Path p) throws IOException {
+        try {
+            return JSON.readValue(files.readString(new Path(p, "state.json")), State.class);
+        } catch (IOException e) {
+            throw new IOException(p + "/state.json: unreadable checkpoint state: " + e.getMessage(), e);
+        }
+    }
+
     /** The newest checkpoint, checked against this run's fingerprint. */
     public Optional<Loaded> latest(int paramCount, int optimizerStateSize) throws IOException {
         List<Path> all = list();
@@ -142,12 +178,7 @@ public final class Checkpoints {
         }
         Path p = all.get(all.size() - 1);
         FileSystem fs = files.fs(p);
-        State s;
-        try {
-            s = JSON.readValue(files.readString(new Path(p, "state.json")), State.class);
-        } catch (IOException e) {
-            throw new IOException(p + "/state.json: unreadable checkpoint state: " + e.getMessage(), e);
-        }
+        State s = state(p);
         if (!s.fingerprint().equals(fingerprint)) {
             throw new IllegalArgumentException(p + " belongs to another run: it was written with\n  " + s.fingerprint()
                 + "\nbut this run has\n  " + fingerprint + "\nresume with the same network, data, partitions and options,"

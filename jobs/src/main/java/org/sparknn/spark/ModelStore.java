@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparknn.dataprep.AppAttempt;
 import org.sparknn.dataprep.AtomicOutput;
 import org.sparknn.dataprep.HadoopFiles;
 import org.sparknn.nn.linalg.Blas;
@@ -28,10 +29,12 @@ public final class ModelStore {
     /**
      * @param training what training.json holds (any JSON-serializable map)
      * @param history  the per-epoch metrics, also written as CSV
+     * @param writer   the application attempt that trains (recorded in the directory)
      */
     public static void write(HadoopFiles files, String dir, boolean overwrite, ModelDirectory model,
-                             Map<String, Object> training, List<EpochMetrics> history) throws IOException {
-        try (AtomicOutput out = new AtomicOutput(files, dir, overwrite)) {
+                             Map<String, Object> training, List<EpochMetrics> history, AppAttempt writer)
+            throws IOException {
+        try (AtomicOutput out = new AtomicOutput(files, dir, overwrite, writer, System.out)) {
             FileSystem fs = files.fs(new Path(dir));
             model.write(new ModelDirectory.Files() {
                 @Override

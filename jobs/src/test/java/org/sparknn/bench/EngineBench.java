@@ -29,14 +29,18 @@ public final class EngineBench {
         }
         System.out.printf("sgemm peak (best of the shapes): %.1f GFLOP/s%n%n", peak);
         System.out.printf("%-5s %6s %12s %10s %12s%n", "model", "batch", "images/s", "GFLOP/s", "of peak");
+        StringBuilder results = new StringBuilder(String.format("RESULT sgemm_peak_gflops %.2f%n", peak));
         for (String preset : new String[] {"mlp", "cnn"}) {
             Network net = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10), blas);
             for (int batch : new int[] {64, 128, 256}) {
                 double ips = imagesPerSecond(net, batch);
                 double gflops = ips * net.trainingMacs() * 2 / 1e9;
                 System.out.printf("%-5s %6d %12.0f %10.1f %11.1f%%%n", preset, batch, ips, gflops, 100 * gflops / peak);
+                results.append(String.format("RESULT %s_b%d_images_per_s %.0f%nRESULT %s_b%d_peak_share %.3f%n", preset, batch,
+                    ips, preset, batch, gflops / peak));
             }
         }
+        System.out.print(results);
     }
 
     static double median(double[] v) {

@@ -128,6 +128,9 @@ public final class ScoreBench {
         System.out.printf("mlp on float32 rows vs MLlib: %.2fx%n", mllib / mlpFloat);
         System.out.printf("cnn images/s: %,.0f (target >= 20,000)%n", rows / cnn);
         spark.stop();
+        System.out.printf("%nRESULT mllib_rows_per_s %.0f%nRESULT score_mlp_rows_per_s %.0f%nRESULT score_mlp_float32_rows_per_s %.0f%n"
+            + "RESULT score_cnn_rows_per_s %.0f%nRESULT score_mlp_mllib_ratio %.2f%nRESULT score_mlp_float32_mllib_ratio %.2f%n",
+            rows / mllib, rows / mlp, rows / mlpFloat, rows / cnn, mllib / mlp, mllib / mlpFloat);
     }
 
     private static double score(SparkSession spark, String model, String input, String output, PrintStream log) throws Exception {

@@ -78,7 +78,8 @@ public final class StepBench {
      * Trains {@code preset} on cached {@code blocks} for {@code epochs} epochs of global batch 128
      * (Adam, learning rate 0.001) and prints their step times.
      */
-    static void trainEpochs(SparkSession spark, JavaRDD<Block> blocks, String preset, int epochs)
+    /** Trains {@code epochs} epochs; returns the last epoch's median step and the median job without arithmetic, in ms. */
+    static double[] trainEpochs(SparkSession spark, JavaRDD<Block> blocks, String preset, int epochs)
             throws java.util.concurrent.TimeoutException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TrainConfig config = new TrainConfig(epochs, 128, 42, Adam.defaults(), LearningRate.constant(0.001),
@@ -154,6 +155,7 @@ public final class StepBench {
             Runtime.getRuntime().availableProcessors());
         System.out.printf("CPU %s %.2f %d %.2f%n", preset, stepCpu, cpuAfter.size(), stepCpu / stepWall);
         System.out.printf("RUN %s %.2f%nSTEP %s %.2f %.2f%n", preset, total / 1000, preset, last, over);
+        return new double[] {last, over};
     }
 
     /** Job latency probes: warm-up runs, then measured runs. */

@@ -104,9 +104,18 @@ public final class TrainBench {
         }
 
         // --- step times: 2 epochs of batch 128 (the quickstart's batch) per preset, back to back ---
-        StepBench.trainEpochs(spark, blocks, "mlp", 2);
-        StepBench.trainEpochs(spark, blocks, "cnn", 2);
+        double[] mlpStep = StepBench.trainEpochs(spark, blocks, "mlp", 2);
+        double[] cnnStep = StepBench.trainEpochs(spark, blocks, "cnn", 2);
         spark.stop();
+        System.out.printf("%nRESULT mllib_fit_s %.2f%nRESULT mllib_accuracy %.4f%n", mllibSeconds, mllibAccuracy);
+        if (!Double.isNaN(reached[0])) {
+            System.out.printf("RESULT mlp_to_975_s %.2f%nRESULT mlp_mllib_time_ratio %.3f%n", reached[0], reached[0] / mllibSeconds);
+        }
+        for (Object[] r : new Object[][] {{"mlp", mlpStep}, {"cnn", cnnStep}}) {
+            double[] v = (double[]) r[1];
+            System.out.printf("RESULT %s_step_ms %.2f%nRESULT %s_empty_job_ms %.2f%nRESULT %s_job_overhead_share %.2f%n", r[0], v[0],
+                r[0], v[1], r[0], v[1] / v[0]);
+        }
     }
 
 

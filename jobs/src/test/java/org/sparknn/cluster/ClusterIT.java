@@ -2,13 +2,11 @@ package org.sparknn.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +29,9 @@ import org.sparknn.testing.TestSpark;
 /**
  * spark-nn on a real standalone cluster: a master and two workers on 127.0.0.1 started by
  * ops/cluster from the Maven jars, executors in JVMs of their own, every job submitted through
- * ops/submit with the packaged application jar. Faults are real: executor and driver JVMs are
- * killed with SIGKILL. Every process started here is stopped by PID, also when a test fails.
+ * ops/submit with the packaged application jar. Faults are real: executor JVMs are killed with
+ * SIGKILL (a killed driver, and the second attempt that continues its work, is YarnIT's). Every
+ * process started here is stopped by PID, also when a test fails.
  */
 class ClusterIT {
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
@@ -247,62 +246,6 @@ class ClusterIT {
         String log = Files.readString(CLUSTER.resolve("logs/master.log"));
         assertTrue(log.contains("Removing executor") || log.contains("exited with code") || log.contains("is now LOST")
             || log.contains("is now EXITED"), "the master saw the executor die");
-    }
-
-    @Test
-    void aDriverKilledAfterACheckpointResumesToTheSameWeights() throws Exception {
-        byte[] expected = localWeights("long-local", LONG_TRAINING);
-        Path checkpoints = WORK.resolve("driver-loss-checkpoints");
-        String model = WORK.resolve("driver-loss").toString();
-        String[] args = concat(LONG_TRAINING, "--dataset", dataset, "--output", model, "--checkpoint-dir",
-            checkpoints.toString(), "--checkpoint-every", "30");
-        Process driver = start("driver-loss-1", submitCommand("standalone", "train", args));
-        await("the first checkpoint", Duration.ofMinutes(3), () -> {
-            String[] names = checkpoints.toFile().list((d, n) -> n.startsWith("checkpoint-"));
-            return names != null && names.length > 0;
-        }, driver, "driver-loss-1");
-        driver.destroyForcibly();
-        assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
-        assertFalse(Files.exists(Path.of(model)), "the killed run wrote no model");
-        submit("driver-loss-2", "train", concat(args, "--resume"));
-        assertTrue(logContains("driver-loss-2", "resuming from"), tail("driver-loss-2"));
-        assertArrayEquals(expected, Files.readAllBytes(Path.of(model, "weights.bin")),
-            "the resumed run's weights equal an uninterrupted run's, bit for bit");
-    }
-
-    @Test
-    void aScoringRunKilledMidWriteLeavesNoPartialOutput() throws Exception {
-        String table = WORK.resolve("nightly").toString();
-        String[] args = {"--model", modelForScoring(), "--format", "idx", "--input", TestData.path(TestData.TRAIN_IMAGES),
-            "--output", table, "--run-date", "2026-11-23", "--partitions", "24"};
-        Process driver = start("score-killed", submitCommand("standalone", "score", args));
-        await("the scoring write", Duration.ofMinutes(3), () -> {
-            try (Stream<Path> s = Files.exists(Path.of(table)) ? Files.walk(Path.of(table)) : Stream.empty()) {
-                return s.anyMatch(p -> p.getFileName().toString().startsWith("part-"));
-            } catch (IOException | java.io.UncheckedIOException e) {
-                return false;
-            }
-        }, driver, "score-killed");
-        driver.destroyForcibly();
-        assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
-        assertFalse(Files.exists(Path.of(table, "run_date=2026-11-23")), "no partition is visible after the kill");
-        String[] visible = new File(table).list((d, n) -> !n.startsWith(".") && !n.startsWith("_"));
-        assertEquals(0, visible == null ? 0 : visible.length, "nothing visible: " + Arrays.toString(visible));
-
-        submit("score-rerun", "score", args);
-        List<Row> rows = TestSpark.session().read().parquet(table).collectAsList();
-        assertEquals(TestData.TRAIN_ROWS, rows.size(), "one row per input row");
-        assertEquals(TestData.TRAIN_ROWS, rows.stream().map(r -> r.getAs("id")).distinct().count());
-    }
-
-    /** A model for the scoring test: the pipeline test's if it ran first, else a local one. */
-    static String modelForScoring() throws Exception {
-        Path model = WORK.resolve("model");
-        if (Files.exists(model.resolve("weights.bin"))) {
-            return model.toString();
-        }
-        localWeights("model-local", "--model", "mlp2", "--epochs", "2", "--partitions", "2", "--log-every", "0");
-        return WORK.resolve("model-local").toString();
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -152,7 +152,7 @@ class ScoreJobTest {
         ModelStore.write(new HadoopFiles(spark().sparkContext().hadoopConfiguration()), small, false,
             new ModelDirectory(ModelSpec.of(net.spec(), List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
                 org.sparknn.dataprep.Normalization.scaleOnly(1 / 255.0)), net, net.initialParams(1)),
-            Map.of(), List.of());
+            Map.of(), List.of(), null);
         String out = dir.resolve("out").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> score("--model", small, "--input", JobFixtures.dataset(), "--output", out));

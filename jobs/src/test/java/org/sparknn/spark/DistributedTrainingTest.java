@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.sparknn.dataprep.AppAttempt;
 import org.sparknn.dataprep.DatasetMetadata;
 import org.sparknn.dataprep.DatasetSchema;
 import org.sparknn.dataprep.FeatureEncoding;
@@ -32,6 +33,7 @@ import org.sparknn.nn.train.TrainState;
 import org.sparknn.testing.TestSpark;
 
 class DistributedTrainingTest {
+    static final AppAttempt FIRST = new AppAttempt("application_1_0001", "1");
     static final Shape MNIST = new Shape(1, 28, 28);
 
     @TempDir
@@ -217,7 +219,7 @@ class DistributedTrainingTest {
             straight, RunState.start(), null, null, new DistributedTrainer.Listener() { });
 
         String ckpt = dir.resolve("ckpt").toString();
-        Checkpoints checkpoints = new Checkpoints(files, ckpt, 3, 2, "run-a", "data-a");
+        Checkpoints checkpoints = new Checkpoints(files, ckpt, 3, 2, "run-a", "data-a", FIRST);
         TrainState killed = TrainState.initial(net, config.optimizer(), config.regularization(), 5);
         class Killed extends RuntimeException {
         }
@@ -241,11 +243,17 @@ class DistributedTrainingTest {
             full.run().history().get(m.epoch() - 1).imagesPerSecond())).toList(), "same metrics apart from wall times");
 
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
-            () -> new Checkpoints(files, ckpt, 3, 2, "run-b", "data-a").latest(net.paramCount(), 2 * net.paramCount()));
+            () -> new Checkpoints(files, ckpt, 3, 2, "run-b", "data-a", FIRST).latest(net.paramCount(), 2 * net.paramCount()));
         assertTrue(other.getMessage().contains("belongs to another run"), other.getMessage());
         IllegalArgumentException otherData = assertThrows(IllegalArgumentException.class,
-            () -> new Checkpoints(files, ckpt, 3, 2, "run-a", "data-b").latest(net.paramCount(), 2 * net.paramCount()));
+            () -> new Checkpoints(files, ckpt, 3, 2, "run-a", "data-b", FIRST).latest(net.paramCount(), 2 * net.paramCount()));
         assertTrue(otherData.getMessage().contains("trained on other data"), otherData.getMessage());
+        // a retry of the application that wrote them continues them; any other run needs --resume
+        assertTrue(new Checkpoints(files, ckpt, 3, 2, "run-a", "data-a", new AppAttempt("application_1_0001", "2"))
+            .writtenByEarlierAttempt());
+        assertFalse(new Checkpoints(files, ckpt, 3, 2, "run-a", "data-a", FIRST).writtenByEarlierAttempt());
+        assertFalse(new Checkpoints(files, ckpt, 3, 2, "run-a", "data-a", new AppAttempt("application_1_0002", "2"))
+            .writtenByEarlierAttempt());
         train.unpersist();
         validation.unpersist();
     }
