@@ -46,6 +46,7 @@ import picocli.CommandLine;
 class YarnIT {
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     static final Path WORK = ROOT.resolve("jobs/target/yarn-it");
+    static final Path SPARK_HOME = ROOT.resolve("jobs/target/spark-home");
     static final String DATASET = WORK.resolve("mnist").toString();
     static final String MODEL = WORK.resolve("model").toString();
     static final String SCORES = WORK.resolve("scores").toString();
@@ -95,7 +96,11 @@ class YarnIT {
             .redirectOutput(WORK.resolve(name + ".log").toFile());
         pb.environment().put("HADOOP_CONF_DIR", confDir.toString());
         pb.environment().remove("SPARK_HOME");
-        pb.environment().put("SPARK_NN_SUBMIT_ARGS", "--conf spark.executor.instances=1 --conf spark.executor.cores=1"
+        pb.environment().put("SPARK_NN_SPARK_HOME", SPARK_HOME.toString());
+        // the containers run on this machine: they take Spark's jars where they are (local:) instead
+        // of an upload per submission, as spark.yarn.archive does on a real cluster
+        pb.environment().put("SPARK_NN_SUBMIT_ARGS", "--conf spark.yarn.jars=local:" + SPARK_HOME.resolve("jars") + "/*"
+            + " --conf spark.executor.instances=1 --conf spark.executor.cores=1"
             + " --conf spark.executor.memory=768m --conf spark.executor.memoryOverhead=384m --conf spark.driver.memory=768m"
             + " --conf spark.driver.memoryOverhead=384m --conf spark.yarn.am.memory=512m");
         return pb.start();
