@@ -13,6 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.sparknn.io.HadoopFiles;
 
 /**
  * An IDX image file (count x rows x columns, unsigned bytes) with its IDX label file (count,
@@ -92,7 +93,7 @@ public final class IdxSource {
     }
 
     /**
-     * The rows as {@link DatasetSchema#DECODED}: ids {@code <name>-<split>-<index>} (zero-padded;
+     * The rows as {@link DecodedRows#SCHEMA}: ids {@code <name>-<split>-<index>} (zero-padded;
      * {@code <name>-<index>} for an empty split), raw pixel values 0..255, labels null without a
      * label file.
      */
@@ -103,7 +104,7 @@ public final class IdxSource {
             slices.add(new int[] {start, Math.min(n, start + ROWS_PER_SLICE)});
         }
         if (slices.isEmpty()) {
-            return spark.createDataFrame(List.of(), DatasetSchema.DECODED);
+            return spark.createDataFrame(List.of(), DecodedRows.SCHEMA);
         }
         String idFormat = name + "-" + (split.isEmpty() ? "" : split + "-") + "%0"
             + Math.max(1, String.valueOf(n - 1).length()) + "d";
@@ -138,7 +139,7 @@ public final class IdxSource {
             }
             return out.iterator();
         });
-        return spark.createDataFrame(rows, DatasetSchema.DECODED);
+        return spark.createDataFrame(rows, DecodedRows.SCHEMA);
     }
 
     private static Path qualified(HadoopFiles files, String path) throws IOException {

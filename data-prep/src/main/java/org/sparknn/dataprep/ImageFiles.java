@@ -25,6 +25,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.sparknn.io.HadoopFiles;
 
 /**
  * The files of an image folder, every one accounted for: the driver lists the folder (recursively),

@@ -18,6 +18,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.sparknn.io.HadoopFiles;
 
 /**
  * A folder of PNG/JPEG images with one subfolder per class ({@code root/<class>/<file>}), read with
@@ -77,7 +78,7 @@ public final class ImageFolderSource {
     }
 
     /**
-     * Decodes the rows of {@link #readImages} into {@link DatasetSchema#DECODED}.
+     * Decodes the rows of {@link #readImages} into {@link DecodedRows#SCHEMA}.
      *
      * @param classNames the classes whose folders give labels, or null to read unlabeled images
      *                   anywhere under {@code root} (ids are then the paths relative to it)
@@ -116,7 +117,7 @@ public final class ImageFolderSource {
                 ? RowFactory.create(id, label, values, origin, null)
                 : RowFactory.create(id, label, null, origin, reason);
         });
-        return spark.createDataFrame(rows, DatasetSchema.DECODED);
+        return spark.createDataFrame(rows, DecodedRows.SCHEMA);
     }
 
     static Map<String, Integer> indexOf(List<String> names) {

@@ -20,6 +20,15 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.sparknn.dataset.ChannelStats;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.dataset.FeatureEncoding;
+import org.sparknn.io.AppAttempt;
+import org.sparknn.io.AtomicOutput;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.io.ProgressReporter;
+import org.sparknn.nn.spec.Normalization;
 
 /**
  * The data-prep pipeline: read the sources, carve the validation split, compute normalization on

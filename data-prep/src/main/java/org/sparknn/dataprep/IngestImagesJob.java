@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.sparknn.cli.SparkJob;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.FeatureEncoding;
+import org.sparknn.io.SparkJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

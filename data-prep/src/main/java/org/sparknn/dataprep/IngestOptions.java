@@ -1,6 +1,8 @@
 package org.sparknn.dataprep;
 
 import java.util.List;
+import org.sparknn.dataset.FeatureEncoding;
+import org.sparknn.nn.spec.Normalization;
 
 /**
  * What {@link Ingest} reads and how; validated here so that every entry point (CLI, tests,

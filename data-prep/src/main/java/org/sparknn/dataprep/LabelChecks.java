@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.sparknn.dataset.DatasetSchema;
 
 /**
  * Labels that are probably mistakes. With {@code --class-names} the classes are known, and a row
@@ -31,7 +32,7 @@ final class LabelChecks {
     }
 
     /**
-     * {@code decoded} ({@link DatasetSchema#DECODED}) with every usable row whose class index is not
+     * {@code decoded} ({@link DecodedRows#SCHEMA}) with every usable row whose class index is not
      * below {@code numClasses} rejected, its reason naming the classes of {@code --class-names}.
      */
     static Dataset<Row> rejectOutside(Dataset<Row> decoded, List<String> classNames) {

@@ -143,7 +143,7 @@ public final class ParquetSource {
     }
 
     /**
-     * Decodes into {@link DatasetSchema#DECODED}.
+     * Decodes into {@link DecodedRows#SCHEMA}.
      *
      * @param decoder    used for an image column
      * @param length     expected feature count for a features column
@@ -207,7 +207,7 @@ public final class ParquetSource {
                 ? RowFactory.create(id, label, values, source, null)
                 : RowFactory.create(id, label, null, source, reason);
         });
-        return spark.createDataFrame(rows, DatasetSchema.DECODED);
+        return spark.createDataFrame(rows, DecodedRows.SCHEMA);
     }
 
     /** Copies an array or vector of numbers into {@code out}; returns why not when it does not fit. */

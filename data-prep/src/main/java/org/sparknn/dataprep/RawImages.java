@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparknn.io.HadoopFiles;
 
 /**
  * Raw images to score, decoded to a model's input shape with the same sources data-prep ingests
@@ -45,7 +46,7 @@ public final class RawImages {
     }
 
     /**
-     * The rows as {@link DatasetSchema#DECODED} (id, label or null, raw features or null, source,
+     * The rows as {@link DecodedRows#SCHEMA} (id, label or null, raw features or null, source,
      * reason), decoded to {@code channels x height x width}.
      *
      * @param classNames the model's classes, to map string labels of Parquet input

@@ -16,6 +16,7 @@ import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.io.HadoopFiles;
 
 class IdxSourceTest {
     @TempDir
@@ -92,7 +93,7 @@ class IdxSourceTest {
         Path cut = dir.resolve("cut-images.gz");
         Files.write(cut, Arrays.copyOf(compressed, compressed.length / 2));
         String labels = write("labels-300", idx(new int[] {300}, new byte[300]), false);
-        org.sparknn.io.InvalidFileException e = assertThrows(org.sparknn.io.InvalidFileException.class,
+        org.sparknn.nn.io.InvalidFileException e = assertThrows(org.sparknn.nn.io.InvalidFileException.class,
             () -> new IdxSource(files, cut.toString(), labels));
         assertTrue(e.getMessage().contains(cut.toString() + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("the gzip file is truncated"), e.getMessage());

@@ -15,11 +15,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.dataset.FeatureEncoding;
 import org.sparknn.testing.TestSpark;
 
 class IngestImageFoldersTest {

@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.dataset.DatasetMetadata;
 import org.sparknn.testing.TestSpark;
 
 /** Labels that are probably mistakes: rejected outside --class-names, warned about without it. */

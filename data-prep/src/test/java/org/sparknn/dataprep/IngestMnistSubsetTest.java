@@ -25,6 +25,10 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.dataset.FeatureEncoding;
+import org.sparknn.nn.spec.Normalization;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
 

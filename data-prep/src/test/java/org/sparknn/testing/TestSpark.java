@@ -28,7 +28,7 @@ public final class TestSpark {
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .config("spark.kryo.unsafe", "true")
                 // as spark-conf/local.properties: no chmod process per file written
-                .config("spark.hadoop.fs.file.impl", "org.sparknn.dataprep.PosixLocalFileSystem")
+                .config("spark.hadoop.fs.file.impl", "org.sparknn.io.PosixLocalFileSystem")
                 .getOrCreate();
             session.sparkContext().setLogLevel("WARN");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));

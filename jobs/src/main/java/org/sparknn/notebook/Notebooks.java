@@ -14,16 +14,17 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
-import org.sparknn.dataprep.DatasetMetadata;
-import org.sparknn.dataprep.DatasetSchema;
-import org.sparknn.dataprep.HadoopFiles;
-import org.sparknn.nn.model.ModelDirectory;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.report.ImageGrid;
 import org.sparknn.report.Report;
 import org.sparknn.spark.DatasetInput;
 import org.sparknn.spark.EpochMetrics;
 import org.sparknn.spark.Evaluation;
 import org.sparknn.spark.ImageRow;
+import org.sparknn.spark.Mistake;
 import org.sparknn.spark.ModelStore;
 import org.sparknn.spark.Scorer;
 
@@ -109,7 +110,7 @@ public final class Notebooks {
         DatasetInput in = DatasetInput.read(spark, dataset, split, m.spec(), model);
         Dataset<Row> scored = new Scorer(m).score(spark, in.frame(), in.labeled(), in.transform(), 0);
         Dataset<ImageRow> rows = in.rows();
-        List<Report.Mistake> mistakes = Evaluation.mostConfidentMistakes(scored, rows, in.metadata(), n);
+        List<Mistake> mistakes = Evaluation.mostConfidentMistakes(scored, rows, in.metadata(), n);
         DatasetMetadata meta = in.metadata();
         return ImageGrid.html(Report.tiles(mistakes, m.spec().classNames()), meta.channels(), meta.height(), meta.width(), 8);
     }

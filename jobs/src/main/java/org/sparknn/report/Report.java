@@ -29,7 +29,8 @@ import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.sparknn.dataprep.HadoopFiles;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.spark.Mistake;
 
 /**
  * The HTML report of a model directory: {@code report.html} with PNG images under
@@ -51,10 +52,6 @@ public final class Report {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Color TRAIN = new Color(0x1f77b4);
     private static final Color VALIDATION = new Color(0xff7f0e);
-
-    /** A misclassified example: raw pixel values (0..255, channel-height-width). */
-    public record Mistake(String id, int label, int prediction, double probability, float[] pixels) {
-    }
 
     static {
         System.setProperty("java.awt.headless", "true");

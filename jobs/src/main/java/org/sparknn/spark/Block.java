@@ -1,8 +1,8 @@
 package org.sparknn.spark;
 
 import java.io.Serializable;
-import org.sparknn.dataprep.PixelTable;
-import org.sparknn.nn.train.Seeds;
+import org.sparknn.dataset.PixelTable;
+import org.sparknn.nn.random.Seeds;
 
 /**
  * All training rows of one partition packed into one contiguous array: {@code n} examples of

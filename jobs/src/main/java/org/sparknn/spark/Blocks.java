@@ -13,8 +13,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
-import org.sparknn.dataprep.DatasetSchema;
-import org.sparknn.dataprep.PixelTable;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.dataset.PixelTable;
 
 /** Converts a labeled DataFrame into one {@link Block} per partition, checking every row. */
 public final class Blocks {

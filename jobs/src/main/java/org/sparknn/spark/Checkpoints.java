@@ -14,10 +14,10 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.sparknn.dataprep.AppAttempt;
-import org.sparknn.dataprep.AtomicOutput;
-import org.sparknn.dataprep.HadoopFiles;
-import org.sparknn.nn.model.FloatArrayFile;
+import org.sparknn.io.AppAttempt;
+import org.sparknn.io.AtomicOutput;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.FloatArrayFile;
 
 /**
  * Checkpoints of a training run on any Hadoop file system: {@code <dir>/checkpoint-<step>/} holds

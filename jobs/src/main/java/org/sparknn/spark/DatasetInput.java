@@ -8,12 +8,12 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.sparknn.dataprep.DatasetMetadata;
-import org.sparknn.dataprep.DatasetSchema;
-import org.sparknn.dataprep.Normalization;
 import org.sparknn.dataprep.RawImages;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.layer.Shape;
-import org.sparknn.nn.model.ModelSpec;
+import org.sparknn.nn.spec.ModelSpec;
+import org.sparknn.nn.spec.Normalization;
 
 /**
  * One split of a spark-nn dataset as rows for a model, checked against it: the image shape must

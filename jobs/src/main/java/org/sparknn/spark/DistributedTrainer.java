@@ -8,8 +8,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.model.Network;
+import org.sparknn.nn.random.Seeds;
 import org.sparknn.nn.train.Augmentation;
-import org.sparknn.nn.train.Seeds;
 import org.sparknn.nn.train.TrainState;
 
 /**

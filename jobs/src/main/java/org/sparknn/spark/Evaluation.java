@@ -100,8 +100,8 @@ public record Evaluation(long rows, double loss, double accuracy, List<String> c
      * @param scored the scorer's output (id, label, prediction, probability)
      * @param rows   the rows that were scored, for their features
      */
-    public static List<org.sparknn.report.Report.Mistake> mostConfidentMistakes(Dataset<Row> scored, Dataset<ImageRow> rows,
-                                                                              org.sparknn.dataprep.DatasetMetadata meta, int n) {
+    public static List<Mistake> mostConfidentMistakes(Dataset<Row> scored, Dataset<ImageRow> rows,
+                                                                              org.sparknn.dataset.DatasetMetadata meta, int n) {
         if (n == 0) {
             return List.of();
         }
@@ -118,9 +118,9 @@ public record Evaluation(long rows, double loss, double accuracy, List<String> c
             meta.normalization().invertInPlace(x, meta.channels());
             pixels.put(r.getId(), x);
         }
-        List<org.sparknn.report.Report.Mistake> out = new ArrayList<>();
+        List<Mistake> out = new ArrayList<>();
         for (Row r : worst) {
-            out.add(new org.sparknn.report.Report.Mistake(r.getString(0), r.getInt(1), r.getInt(2), r.getFloat(3),
+            out.add(new Mistake(r.getString(0), r.getInt(1), r.getInt(2), r.getFloat(3),
                 pixels.get(r.getString(0))));
         }
         return out;

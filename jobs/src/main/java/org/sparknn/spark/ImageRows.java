@@ -15,7 +15,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.bitset.BitSetMethods;
-import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataset.DatasetSchema;
 
 /**
  * Rows of the dataset contract (id string, label int or null, features array&lt;float&gt; or

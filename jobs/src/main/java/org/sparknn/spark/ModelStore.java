@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.sparknn.dataprep.AppAttempt;
-import org.sparknn.dataprep.AtomicOutput;
-import org.sparknn.dataprep.HadoopFiles;
+import org.sparknn.io.AppAttempt;
+import org.sparknn.io.AtomicOutput;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.linalg.Blas;
-import org.sparknn.nn.model.ModelDirectory;
 
 /**
  * Model directories on any Hadoop file system. Written atomically: {@code spec.json},

@@ -3,7 +3,6 @@ package org.sparknn.spark;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,14 +21,12 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
-import org.sparknn.dataprep.HadoopFiles;
-import org.sparknn.nn.layer.Activation;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.linalg.Blas;
-import org.sparknn.nn.model.ModelDirectory;
-import org.sparknn.nn.model.ModelSpec;
 import org.sparknn.nn.model.Network;
+import org.sparknn.nn.spec.ModelSpec;
 import scala.Option;
 
 /**
@@ -81,7 +78,7 @@ public final class NeuralNetClassificationModel
 
     private Network network() {
         if (network == null) {
-            network = spec.build(Blas.get());
+            network = Network.build(spec, Blas.get());
         }
         return network;
     }
@@ -176,7 +173,7 @@ public final class NeuralNetClassificationModel
      * than the model's training features: scored as they are, they would give wrong predictions.
      */
     private void checkNormalization(StructType schema) {
-        org.sparknn.dataprep.DatasetMetadata meta = org.sparknn.dataprep.DatasetSchema.metadataOf(
+        org.sparknn.dataset.DatasetMetadata meta = org.sparknn.dataset.DatasetSchema.metadataOf(
             schema.apply(getFeaturesCol()), "the features column '" + getFeaturesCol() + "'");
         if (meta != null && spec.normalization() != null && !meta.normalization().equals(spec.normalization())) {
             throw new IllegalArgumentException("the features column '" + getFeaturesCol() + "' holds values normalized"

@@ -20,16 +20,16 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.sparknn.dataprep.DatasetMetadata;
-import org.sparknn.dataprep.DatasetSchema;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
-import org.sparknn.nn.model.ModelSpec;
 import org.sparknn.nn.model.Network;
-import org.sparknn.nn.model.NetworkSpec;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
 import org.sparknn.nn.optim.Regularization;
+import org.sparknn.nn.spec.ModelSpec;
+import org.sparknn.nn.spec.NetworkSpec;
 import org.sparknn.nn.train.TrainState;
 
 /**
@@ -395,7 +395,7 @@ public final class NeuralNetClassifier
         }
         // the normalization the features had; without dataset metadata it is unknown: used as given
         ModelSpec modelSpec = ModelSpec.of(spec, classNames, meta == null ? null : meta.normalization());
-        Network net = modelSpec.build(Blas.get());
+        Network net = Network.build(modelSpec, Blas.get());
         Dataset<Row> df = dataset.toDF();
         Dataset<Row> validationRows = null;
         String indicator = value(validationIndicatorCol);

@@ -20,10 +20,10 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
-import org.sparknn.dataprep.Normalization;
+import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.layer.Activation;
-import org.sparknn.nn.model.ModelDirectory;
 import org.sparknn.nn.model.Network;
+import org.sparknn.nn.spec.Normalization;
 
 /**
  * Batch scoring of a model over a Dataset: the parameters are broadcast once, and every partition

@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
-import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.spec.NetworkSpec;
 
 /**
  * Per-executor state reused across tasks: one built network per spec (networks are stateless)

@@ -6,7 +6,7 @@ import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.loss.SoftmaxCrossEntropy;
 import org.sparknn.nn.model.Network;
-import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.spec.NetworkSpec;
 
 /**
  * Single-thread engine throughput next to the sgemm peak of the same BLAS, measured in the same

@@ -14,10 +14,10 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparknn.cli.SparkJob;
-import org.sparknn.dataprep.HadoopFiles;
 import org.sparknn.dataprep.IdxSource;
-import org.sparknn.io.InvalidFileException;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.io.SparkJob;
+import org.sparknn.nn.io.InvalidFileException;
 import org.sparknn.spark.ModelStore;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
@@ -91,7 +91,7 @@ class InputErrorsTest {
         }, "--verbose");
         assertEquals(2, verbose.code());
         assertTrue(verbose.err().startsWith("error: " + thrown.getMessage()), verbose.err());
-        assertTrue(verbose.err().contains("\tat org.sparknn.nn.model.FloatArrayFile.read"), verbose.err());
+        assertTrue(verbose.err().contains("\tat org.sparknn.nn.io.FloatArrayFile.read"), verbose.err());
     }
 
     @Test

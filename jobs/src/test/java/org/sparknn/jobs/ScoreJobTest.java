@@ -22,15 +22,15 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
-import org.sparknn.dataprep.DatasetSchema;
-import org.sparknn.dataprep.HadoopFiles;
 import org.sparknn.dataprep.IdxArrays;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
-import org.sparknn.nn.model.ModelDirectory;
-import org.sparknn.nn.model.ModelSpec;
 import org.sparknn.nn.model.Network;
-import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.spec.ModelSpec;
+import org.sparknn.nn.spec.NetworkSpec;
 import org.sparknn.spark.ModelStore;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
@@ -151,7 +151,7 @@ class ScoreJobTest {
         Network net = Network.build(NetworkSpec.preset("mlp2", new Shape(1, 14, 14), 10), Blas.get());
         ModelStore.write(new HadoopFiles(spark().sparkContext().hadoopConfiguration()), small, false,
             new ModelDirectory(ModelSpec.of(net.spec(), List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
-                org.sparknn.dataprep.Normalization.scaleOnly(1 / 255.0)), net, net.initialParams(1)),
+                org.sparknn.nn.spec.Normalization.scaleOnly(1 / 255.0)), net, net.initialParams(1)),
             Map.of(), List.of(), null);
         String out = dir.resolve("out").toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -228,7 +228,7 @@ class ScoreJobTest {
         Files.copy(Path.of(JobFixtures.dataset(), "dataset.json"), Path.of(bad, "dataset.json"));
         Exception e = assertThrows(Exception.class, () -> score("--model", JobFixtures.model(), "--input", bad, "--output",
             table, "--run-date", "2026-11-23"));
-        assertTrue(org.sparknn.cli.SparkJob.rootCause(e).getMessage()
+        assertTrue(org.sparknn.io.SparkJob.rootCause(e).getMessage()
             .contains("row 'short-row' has 10 feature values but the model expects 784"), e.toString());
         assertEquals(1000, spark().read().parquet(table).count(), "the earlier run's rows, once");
         String[] visible = new java.io.File(table).list((d, n) -> !n.startsWith("."));

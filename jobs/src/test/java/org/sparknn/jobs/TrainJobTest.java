@@ -15,10 +15,10 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparknn.dataprep.HadoopFiles;
 import org.sparknn.dataprep.Ingest;
 import org.sparknn.dataprep.IngestOptions;
-import org.sparknn.nn.model.ModelDirectory;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.spark.ModelStore;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
@@ -160,7 +160,7 @@ class TrainJobTest {
         e = assertThrows(IllegalArgumentException.class,
             () -> job("--dataset", dir.resolve("nothing").toString(), "--output", out).run(TestSpark.session()));
         assertTrue(e.getMessage().endsWith("not a spark-nn dataset: dataset.json is missing"), e.getMessage());
-        assertEquals(2, org.sparknn.cli.SparkJob.execute(new TrainJob(), new String[] {"--epochs", "3"}),
+        assertEquals(2, org.sparknn.io.SparkJob.execute(new TrainJob(), new String[] {"--epochs", "3"}),
             "a missing required option exits with 2");
         assertTrue(!Files.exists(Path.of(out)));
     }

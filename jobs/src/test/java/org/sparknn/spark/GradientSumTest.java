@@ -46,7 +46,7 @@ class GradientSumTest {
             }
             GradientSum.Node reference = null;
             for (int trial = 0; trial < 40; trial++) {
-                int[] order = org.sparknn.nn.train.Seeds.permutation(p, trial);
+                int[] order = org.sparknn.nn.random.Seeds.permutation(p, trial);
                 GradientSum.Node total = mergeInOrder(grads, order, new SplittableRandom(trial * 31L));
                 assertEquals(p, total.count);
                 assertEquals((double) p * (p - 1) / 2, total.loss);

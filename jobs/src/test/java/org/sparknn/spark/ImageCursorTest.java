@@ -19,10 +19,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparknn.dataprep.DatasetMetadata;
-import org.sparknn.dataprep.DatasetSchema;
-import org.sparknn.dataprep.FeatureEncoding;
-import org.sparknn.dataprep.Normalization;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.dataset.FeatureEncoding;
+import org.sparknn.nn.spec.Normalization;
 import org.sparknn.testing.TestSpark;
 
 class ImageCursorTest {

@@ -15,14 +15,14 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
-import org.sparknn.dataprep.Normalization;
+import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.layer.Activation;
 import org.sparknn.nn.layer.Shape;
-import org.sparknn.nn.model.LayerSpec;
-import org.sparknn.nn.model.ModelDirectory;
-import org.sparknn.nn.model.ModelSpec;
 import org.sparknn.nn.model.Network;
-import org.sparknn.nn.model.NetworkSpec;
+import org.sparknn.nn.spec.LayerSpec;
+import org.sparknn.nn.spec.ModelSpec;
+import org.sparknn.nn.spec.NetworkSpec;
+import org.sparknn.nn.spec.Normalization;
 import org.sparknn.testing.TestSpark;
 
 /**

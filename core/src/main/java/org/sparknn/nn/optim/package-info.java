@@ -1,0 +1,2 @@
+/** Optimizers (Adam, AdamW, SGD with momentum), learning-rate schedules and weight regularization. */
+package org.sparknn.nn.optim;

@@ -1,0 +1,2 @@
+/** The state of a training run (parameters, optimizer state, step) and augmentation of the training images. */
+package org.sparknn.nn.train;

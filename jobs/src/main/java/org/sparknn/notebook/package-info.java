@@ -1,0 +1,2 @@
+/** Helpers the Zeppelin notes call, so each paragraph stays short. */
+package org.sparknn.notebook;
