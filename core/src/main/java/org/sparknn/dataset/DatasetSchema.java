@@ -173,7 +173,7 @@ public final class DatasetSchema {
     /**
      * Reads one split of a dataset directory with the schema its metadata gives
      * ({@link #schema(DatasetMetadata)}): no Parquet schema inference, which costs a Spark job
-     * that reads a footer (measured 40-50 ms of every scoring run).
+     * that reads a footer on every scoring run.
      */
     public static Dataset<Row> readSplit(SparkSession spark, String datasetDir, String split, DatasetMetadata meta) {
         return spark.read().schema(schema(meta)).parquet(splitPath(spark, datasetDir, split));

@@ -98,7 +98,7 @@ public final class EvaluateJob implements Callable<Integer> {
             doc.put("evaluatedAt", Instant.now().toString());
             doc.put("sparkVersion", spark.version());
             doc.put("metrics", e);
-            Path json = new Path(output != null ? output : new Path(model, Report.EVALUATION).toString());
+            Path json = new Path(output != null ? output : new Path(model, ModelStore.EVALUATION).toString());
             files.replace(json, ModelStore.json(doc).getBytes(StandardCharsets.UTF_8));
             out.println("metrics written to " + json);
 
@@ -110,7 +110,7 @@ public final class EvaluateJob implements Callable<Integer> {
                 if (output == null) {
                     out.println("report written to " + report.render());
                 } else {
-                    out.println("report not rebuilt: it reads <model>/" + Report.EVALUATION + ", and --output points elsewhere");
+                    out.println("report not rebuilt: it reads <model>/" + ModelStore.EVALUATION + ", and --output points elsewhere");
                 }
             }
             return e;

@@ -264,7 +264,7 @@ public final class ScoreJob implements Callable<Integer> {
         return switch (outputFormat) {
             // Unique ids and probabilities never fit a dictionary: trying costs write time, saves nothing.
             case parquet -> scores.write().mode(SaveMode.Append).format("parquet")
-                .option("parquet.enable.dictionary#" + Scorer.ID, "false")
+                .option("parquet.enable.dictionary#" + DatasetSchema.ID, "false")
                 .option("parquet.enable.dictionary#" + Scorer.PROBABILITY + ".list.element", "false");
             case json -> scores.write().mode(SaveMode.Append).format("json");
             case csv -> {

@@ -258,7 +258,7 @@ public final class TrainJob implements Callable<Integer> {
                 System.out.printf("early stopping after epoch %d: best %s %.4f at epoch %d%n", done.epoch(),
                     config.earlyStopping().monitor(), done.bestValue(), done.bestEpoch());
             }
-            DistributedTrainer.Evaluation test = null;
+            DistributedTrainer.LossAndAccuracy test = null;
             if (hasTest) {
                 progress.step("evaluating on the test split");
                 JavaRDD<Block> testBlocks = blocks(spark, "test", parts, net, meta);

@@ -100,8 +100,8 @@ public final class Notebooks {
 
     /** The confusion matrix in long form: true class, predicted class, rows; from scored rows. */
     public static Dataset<Row> confusion(Dataset<Row> scored) {
-        return scored.groupBy(Scorer.LABEL, Scorer.PREDICTION).agg(count(lit(1)).as("rows"))
-            .orderBy(Scorer.LABEL, Scorer.PREDICTION);
+        return scored.groupBy(DatasetSchema.LABEL, Scorer.PREDICTION).agg(count(lit(1)).as("rows"))
+            .orderBy(DatasetSchema.LABEL, Scorer.PREDICTION);
     }
 
     /** An HTML grid of the misclassified images of a split the model was most sure of. */

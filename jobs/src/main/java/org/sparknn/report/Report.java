@@ -30,6 +30,8 @@ import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.ModelDirectory;
+import org.sparknn.spark.ModelStore;
 import org.sparknn.spark.Mistake;
 
 /**
@@ -43,8 +45,6 @@ import org.sparknn.spark.Mistake;
 public final class Report {
     public static final String HTML = "report.html";
     public static final String DIR = "report";
-    public static final String TRAINING = "training.json";
-    public static final String EVALUATION = "evaluation.json";
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
     static final String CONFUSION_PNG = "confusion.png";
@@ -85,9 +85,9 @@ public final class Report {
 
     /** Rebuilds the charts and {@code report.html} from the model directory's files. */
     public Path render() throws IOException {
-        JsonNode training = readJson(TRAINING);
-        JsonNode evaluation = readJson(EVALUATION);
-        JsonNode spec = readJson("spec.json");
+        JsonNode training = readJson(ModelStore.TRAINING);
+        JsonNode evaluation = readJson(ModelStore.EVALUATION);
+        JsonNode spec = readJson(ModelDirectory.SPEC);
         Path dir = new Path(model, DIR);
         List<String> images = new ArrayList<>();
         if (training != null && training.path("history").size() > 0) {

@@ -12,7 +12,7 @@ import org.sparknn.nn.layer.Activation;
 import org.sparknn.nn.model.Network;
 
 /**
- * Scores a partition's rows in batches: collects up to {@link NeuralNetClassificationModel#BATCH}
+ * Scores a partition's rows in batches: collects up to {@link Worker#PASS_ROWS}
  * rows, runs one forward pass over them, and appends the raw scores, probabilities and prediction
  * (each optional) to every row.
  */
@@ -29,8 +29,8 @@ final class BatchScorer implements Iterator<Row> {
     private final int classes;
     /** What each appended column holds, in output-schema order. */
     private final Output[] outputs;
-    private final List<Row> pending = new ArrayList<>(NeuralNetClassificationModel.BATCH);
-    private final List<Row> ready = new ArrayList<>(NeuralNetClassificationModel.BATCH);
+    private final List<Row> pending = new ArrayList<>(Worker.PASS_ROWS);
+    private final List<Row> ready = new ArrayList<>(Worker.PASS_ROWS);
     private final float[] logits;
     private final float[] softmax;
     private int next;
@@ -39,7 +39,7 @@ final class BatchScorer implements Iterator<Row> {
                 Output[] outputs) {
         this.input = input;
         this.net = Worker.network(specJson);
-        this.ws = Worker.workspace(specJson, NeuralNetClassificationModel.BATCH);
+        this.ws = Worker.workspace(specJson, Worker.PASS_ROWS);
         this.params = params;
         this.featuresIndex = featuresIndex;
         this.length = length;
@@ -57,7 +57,7 @@ final class BatchScorer implements Iterator<Row> {
         ready.clear();
         pending.clear();
         next = 0;
-        while (input.hasNext() && pending.size() < NeuralNetClassificationModel.BATCH) {
+        while (input.hasNext() && pending.size() < Worker.PASS_ROWS) {
             pending.add(input.next());
         }
         if (pending.isEmpty()) {

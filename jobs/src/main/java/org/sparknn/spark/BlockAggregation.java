@@ -20,8 +20,8 @@ import scala.runtime.BoxedUnit;
  * the driver merges each partial as its task finishes: the same single stage and driver-side merge
  * as {@code treeAggregate}, without its per-call closure cleaning. Spark's ClosureCleaner reads and
  * parses the bytecode of the classes that declare RDD's internal lambdas on every
- * {@code treeAggregate}/{@code fold} call, which measured 10-20 ms of driver time per step here
- * against under 1 ms of arithmetic for the mlp preset. With more partitions the intermediate
+ * {@code treeAggregate}/{@code fold} call, which costs the driver more per step than a small model's
+ * arithmetic (see {@code bench/train-vs-mllib}'s step lines). With more partitions the intermediate
  * levels come from {@code treeAggregate} itself.
  */
 final class BlockAggregation {

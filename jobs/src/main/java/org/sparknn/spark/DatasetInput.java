@@ -30,8 +30,8 @@ public record DatasetInput(Dataset<Row> frame, boolean labeled, Scorer.InputTran
 
     /**
      * The rows as {@link ImageRow} beans with normalized features, for code that collects them.
-     * Scoring reads {@link #frame()} (its reader needs no encoder; resolving the bean encoder costs
-     * about 11 ms of every run).
+     * Scoring reads {@link #frame()}: its reader needs no encoder, and resolving the bean encoder
+     * would cost every scoring run planning time.
      */
     public Dataset<ImageRow> rows() {
         return DatasetSchema.normalizedFeatures(frame).as(Encoders.bean(ImageRow.class));

@@ -24,7 +24,6 @@ import org.sparknn.nn.train.TrainState;
  */
 public final class DistributedTrainer {
     /** Largest number of examples a task pushes through the network at once. */
-    static final int CHUNK = 256;
 
     /** Progress callbacks; all run on the driver. */
     public interface Listener {
@@ -44,7 +43,7 @@ public final class DistributedTrainer {
     }
 
     /** Loss, accuracy and example count of an evaluation. */
-    public record Evaluation(double loss, double accuracy, long count) {
+    public record LossAndAccuracy(double loss, double accuracy, long count) {
     }
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistributedTrainer.class);
@@ -133,7 +132,7 @@ public final class DistributedTrainer {
             if (validation != null) {
                 sc.setJobDescription(String.format("validate: epoch %d/%d", epoch + 1, config.epochs()));
                 long vs = System.nanoTime();
-                Evaluation v = evaluate(validation, state.params());
+                LossAndAccuracy v = evaluate(validation, state.params());
                 seconds += (System.nanoTime() - vs) / 1e9;
                 valLoss = v.loss();
                 valAccuracy = v.accuracy();
@@ -194,7 +193,7 @@ public final class DistributedTrainer {
         shipNanos += shipped - start;
         try {
             GradientSum sum = BlockAggregation.run(blocks, new StepFunction(weights, specJson, config.loss(), config.seed(), epoch,
-                step, steps, blocks.getNumPartitions(), Math.min(config.batchSize(), CHUNK), config.augmentation()),
+                step, steps, blocks.getNumPartitions(), Math.min(config.batchSize(), Worker.PASS_ROWS), config.augmentation()),
                 config.aggregationDepth());
             return sum.total();
         } finally {
@@ -251,12 +250,12 @@ public final class DistributedTrainer {
     }
 
     /** Mean loss and accuracy of {@code params} over all rows of the blocks (no dropout). */
-    public Evaluation evaluate(JavaRDD<Block> blocks, float[] params) {
+    public LossAndAccuracy evaluate(JavaRDD<Block> blocks, float[] params) {
         TaskWeights weights = TaskWeights.ship(sc, params);
         try {
             GradientSum.Node total = BlockAggregation.run(blocks, new EvaluationFunction(weights, specJson, config.loss(),
-                blocks.getNumPartitions(), Math.max(config.batchSize(), CHUNK)), config.aggregationDepth()).total();
-            return new Evaluation(total.loss / Math.max(1, total.count), (double) total.correct / Math.max(1, total.count),
+                blocks.getNumPartitions(), Math.max(config.batchSize(), Worker.PASS_ROWS)), config.aggregationDepth()).total();
+            return new LossAndAccuracy(total.loss / Math.max(1, total.count), (double) total.correct / Math.max(1, total.count),
                 total.count);
         } finally {
             weights.release();

@@ -11,6 +11,7 @@ import org.apache.spark.mllib.evaluation.MulticlassMetrics;
 import org.apache.spark.mllib.linalg.Matrix;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.sparknn.dataset.DatasetSchema;
 import scala.Tuple4;
 
 /**
@@ -36,7 +37,7 @@ public record Evaluation(long rows, double loss, double accuracy, List<String> c
      */
     public static Evaluation of(Dataset<Row> scored, List<String> classNames) {
         JavaRDD<Tuple4<Object, Object, Object, double[]>> triples = scored
-            .select(Scorer.PREDICTION, Scorer.LABEL, Scorer.PROBABILITY).javaRDD()
+            .select(Scorer.PREDICTION, DatasetSchema.LABEL, Scorer.PROBABILITY).javaRDD()
             .map(r -> {
                 if (r.isNullAt(1)) {
                     throw new IllegalArgumentException("a row without a label cannot be evaluated");
@@ -105,15 +106,15 @@ public record Evaluation(long rows, double loss, double accuracy, List<String> c
         if (n == 0) {
             return List.of();
         }
-        List<Row> worst = scored.filter(col(Scorer.LABEL).notEqual(col(Scorer.PREDICTION)))
+        List<Row> worst = scored.filter(col(DatasetSchema.LABEL).notEqual(col(Scorer.PREDICTION)))
             .withColumn("p", element_at(col(Scorer.PROBABILITY), col(Scorer.PREDICTION).plus(1)))
-            .orderBy(col("p").desc(), col(Scorer.ID))
-            .select(Scorer.ID, Scorer.LABEL, Scorer.PREDICTION, "p")
+            .orderBy(col("p").desc(), col(DatasetSchema.ID))
+            .select(DatasetSchema.ID, DatasetSchema.LABEL, Scorer.PREDICTION, "p")
             .limit(n).collectAsList();
         List<String> ids = new ArrayList<>();
         worst.forEach(r -> ids.add(r.getString(0)));
         java.util.Map<String, float[]> pixels = new java.util.HashMap<>();
-        for (ImageRow r : rows.filter(col(Scorer.ID).isin(ids.toArray())).collectAsList()) {
+        for (ImageRow r : rows.filter(col(DatasetSchema.ID).isin(ids.toArray())).collectAsList()) {
             float[] x = r.getFeatures();
             meta.normalization().invertInPlace(x, meta.channels());
             pixels.put(r.getId(), x);

@@ -21,7 +21,7 @@ import org.sparknn.dataset.DatasetSchema;
  * Rows of the dataset contract (id string, label int or null, features array&lt;float&gt; or
  * binary) read straight from Spark's internal rows. A bean encoder would box every feature value: data-prep's
  * Parquet stores the array elements as nullable, and Spark then deserializes element by element
- * through {@code Float.valueOf} (measured: a third of a scoring task's time on MNIST). Here the
+ * through {@code Float.valueOf}, a large share of a scoring task's time. Here the
  * features stay Spark's array until {@link ImageCursor} copies them; a null element is an error
  * naming the row.
  */

@@ -22,6 +22,8 @@ import org.sparknn.nn.linalg.Blas;
 public final class ModelStore {
     public static final String TRAINING = "training.json";
     public static final String METRICS = "metrics.csv";
+    /** Written by EvaluateJob next to the model. */
+    public static final String EVALUATION = "evaluation.json";
 
     private ModelStore() {
     }

@@ -31,14 +31,13 @@ import scala.Option;
 
 /**
  * A trained spark-nn network as a Spark ML model. {@link #transform} scores a partition in
- * batches of {@link #BATCH} rows (one GEMM per layer and batch), not row by row. Saved as a model
+ * batches of {@link Worker#PASS_ROWS} rows (one GEMM per layer and batch), not row by row. Saved as a model
  * directory ({@code spec.json}, {@code weights.bin}) plus Spark ML's {@code metadata/}, so it
  * loads with {@link #load}, inside a saved {@code PipelineModel}, and with spark-nn's ScoreJob.
  */
 public final class NeuralNetClassificationModel
     extends ProbabilisticClassificationModel<Vector, NeuralNetClassificationModel> implements MLWritable {
 
-    static final int BATCH = 256;
 
     private final String uid;
     private final ModelSpec spec;

@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
+import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.layer.Activation;
 import org.sparknn.nn.model.Network;
@@ -27,7 +28,7 @@ import org.sparknn.nn.spec.Normalization;
 
 /**
  * Batch scoring of a model over a Dataset: the parameters are broadcast once, and every partition
- * runs the forward pass over {@link #BATCH} rows at a time (one GEMM per layer and batch).
+ * runs the forward pass over {@link Worker#PASS_ROWS} rows at a time (one GEMM per layer and batch).
  *
  * <p>Output columns: {@code id}, {@code label} (when the input is labeled), {@code prediction}
  * (class index), {@code predicted_class} (class name), {@code probability} (array&lt;float&gt;,
@@ -35,9 +36,6 @@ import org.sparknn.nn.spec.Normalization;
  * probable classes as structs (index, name, probability), most probable first.
  */
 public final class Scorer {
-    public static final int BATCH = 256;
-    public static final String ID = "id";
-    public static final String LABEL = "label";
     public static final String PREDICTION = "prediction";
     public static final String PREDICTED_CLASS = "predicted_class";
     public static final String PROBABILITY = "probability";
@@ -46,7 +44,7 @@ public final class Scorer {
     private static final StructType CLASS_SCORE = new StructType()
         .add("index", DataTypes.IntegerType, false)
         .add("name", DataTypes.StringType, false)
-        .add("probability", DataTypes.FloatType, false);
+        .add(PROBABILITY, DataTypes.FloatType, false);
 
     /**
      * How each row's features become the network's input: raw values are normalized with the
@@ -95,9 +93,9 @@ public final class Scorer {
 
     /** The output schema with {@code constants} as trailing non-null string columns. */
     static StructType schema(boolean labeled, int topK, List<String> constants) {
-        StructType s = new StructType().add(ID, DataTypes.StringType, false);
+        StructType s = new StructType().add(DatasetSchema.ID, DataTypes.StringType, false);
         if (labeled) {
-            s = s.add(LABEL, DataTypes.IntegerType, true);
+            s = s.add(DatasetSchema.LABEL, DataTypes.IntegerType, true);
         }
         s = s.add(PREDICTION, DataTypes.IntegerType, false)
             .add(PREDICTED_CLASS, DataTypes.StringType, false)
@@ -127,8 +125,8 @@ public final class Scorer {
      * with {@code constants} (name to value) as string columns after the others, the same in every
      * row, and every output row counted into {@code counted} (when not null) as it is produced. The
      * constants are part of the produced rows rather than a projection over them, and the count is
-     * an accumulator rather than an observation: both save planning work and waiting (measured about
-     * 20 ms of a scoring run). In a result stage (a write) Spark applies a task's accumulator update
+     * an accumulator rather than an observation: both save planning work and waiting on every
+     * scoring run ({@code bench/score-vs-mllib}). In a result stage (a write) Spark applies a task's accumulator update
      * once, and only for successful tasks, so the count is exact under retries.
      */
     public Dataset<Row> score(SparkSession spark, Dataset<?> rows, boolean labeled, InputTransform transform,
@@ -166,9 +164,9 @@ public final class Scorer {
         private final UTF8String[] constants;
         private final LongAccumulator counted;
         private final int length;
-        private final List<InternalRow> ready = new ArrayList<>(BATCH);
-        private final UTF8String[] ids = new UTF8String[BATCH];
-        private final Integer[] labels = new Integer[BATCH];
+        private final List<InternalRow> ready = new ArrayList<>(Worker.PASS_ROWS);
+        private final UTF8String[] ids = new UTF8String[Worker.PASS_ROWS];
+        private final Integer[] labels = new Integer[Worker.PASS_ROWS];
         private final float[] row;
         /** One row's probabilities, for networks whose output is not a softmax. */
         private final float[] probability;
@@ -180,7 +178,7 @@ public final class Scorer {
             this.constants = utf8(constants);
             this.counted = counted;
             this.net = Worker.network(specJson);
-            this.ws = Worker.workspace(specJson, BATCH);
+            this.ws = Worker.workspace(specJson, Worker.PASS_ROWS);
             this.params = params;
             this.names = utf8(names);
             this.channels = channels;
@@ -201,7 +199,7 @@ public final class Scorer {
             ready.clear();
             next = 0;
             int b = 0;
-            while (b < BATCH && input.advance()) {
+            while (b < Worker.PASS_ROWS && input.advance()) {
                 int n = input.featureCount();
                 if (n != length) {
                     throw new IllegalArgumentException("row '" + input.id() + "' has " + (n < 0 ? "no" : n)

@@ -16,21 +16,15 @@ import org.apache.spark.broadcast.Broadcast;
  *   <li>On a cluster, small models ride inside the task function itself. Every job already
  *       ships its serialized task function to each executor as a broadcast, and fetching any
  *       broadcast costs each executor synchronous round trips to the driver (locate, fetch, report
- *       the copy). A second broadcast for the weights pays those again on every step. Measured on
- *       the two-executor standalone cluster (ops/cluster) with 2 tasks: 101,770 floats (mlp)
- *       20.4 ms per job as a broadcast, 11.7 ms inside the task function, where an empty job
- *       takes 12.2 ms; 693,962 floats (cnn) 23.9 ms as a broadcast, 34-60 ms inside the task,
- *       because Java serialization writes and reads the copy once per task. Locally a broadcast
- *       wins at both sizes (5.4 against 7.3 ms, 7.3 against 14.3 ms).</li>
+ *       the copy); a second broadcast for the weights pays those again on every step. A large
+ *       array inside the task function costs more than that, because the task function is
+ *       deserialized once per task rather than once per executor: hence {@link #INLINE_MAX_BYTES}.</li>
  * </ul>
  *
  * Inside the task function the weights travel as their little-endian bytes. Spark writes a task
  * function with Java serialization, which converts a {@code float[]} one value at a time on the
  * driver and reads it back the same way in every task; a {@code byte[]} is copied in bulk, and so
- * is its decoding (101,770 floats, JIT-compiled: written in 0.10 ms instead of 0.27 ms, read in
- * 0.05 ms instead of 0.11 ms). On the two-executor cluster the executors' task threads spent 5.7-5.9
- * ms of CPU per mlp step instead of 6.4-6.5 ms. Sent this way, cnn weights (2.8 MB) were no faster
- * than a broadcast (median step of epoch 2: 41.4-41.7 against 40.1-42.4 ms), so the limit stays.
+ * is its decoding. Measured by {@code bench/cluster-vs-local}.
  *
  * <p>Either way the tasks see the same floats, bit for bit, so the choice never changes a result.
  */

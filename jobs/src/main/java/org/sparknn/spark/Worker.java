@@ -14,6 +14,12 @@ import org.sparknn.nn.spec.NetworkSpec;
  * and one workspace per task thread, so a training step allocates only its gradient array.
  */
 final class Worker {
+    /**
+     * Rows per pass of the network on an executor, in training, evaluation and scoring alike: one
+     * GEMM per layer over this many rows, large enough to keep the BLAS kernels busy, small enough
+     * for the workspace to stay in cache.
+     */
+    static final int PASS_ROWS = 256;
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final Map<String, Network> NETWORKS = new ConcurrentHashMap<>();
     private static final ThreadLocal<Map<String, Network.Workspace>> WORKSPACES = ThreadLocal.withInitial(HashMap::new);

@@ -41,10 +41,9 @@ public record Adam(double beta1, double beta2, double epsilon, double weightDeca
         float eps = (float) epsilon;
         float decay = (float) (lr * weightDecay);
         // m and v are the two halves of one state array, which the JIT cannot prove independent at
-        // offsets i and n + i, so a loop over them stays scalar (sqrt and a division per element:
-        // 2.6 ms per step for the cnn's 0.7M parameters). Copied chunk by chunk into separate
-        // buffers all indexed by j, the same arithmetic vectorizes (about 2.5x faster in all) and
-        // gives the same bits: every element sees the same float operations in the same order.
+        // offsets i and n + i, so a loop over them stays scalar (a sqrt and a division per element,
+        // for every parameter on every step). Copied chunk by chunk into separate buffers all
+        // indexed by j, the same arithmetic vectorizes and gives the same bits: every element sees the same float operations in the same order.
         float[] cw = new float[Math.min(CHUNK, n)];
         float[] cg = new float[cw.length];
         float[] cm = new float[cw.length];
