@@ -26,7 +26,10 @@ class ArchitectureTest {
         .withImportOption(location -> !location.contains("-tests.jar")) // data-prep's test jar
         .importPackages("org.sparknn");
 
-    /** Each top-level package of org.sparknn and the others it may use. */
+    /**
+     * Each package of org.sparknn (with its subpackages; the Spark layer's packages one by one) and
+     * the others it may use.
+     */
     static final Map<String, List<String>> MAY_USE = new LinkedHashMap<>();
 
     static {
@@ -34,18 +37,38 @@ class ArchitectureTest {
         MAY_USE.put("io", List.of("nn"));
         MAY_USE.put("dataset", List.of("nn", "io"));
         MAY_USE.put("dataprep", List.of("nn", "io", "dataset"));
-        MAY_USE.put("spark", List.of("nn", "io", "dataset", "dataprep"));
-        MAY_USE.put("report", List.of("nn", "io", "spark"));
-        MAY_USE.put("notebook", List.of("nn", "io", "dataset", "spark", "report"));
-        MAY_USE.put("jobs", List.of("nn", "io", "dataset", "dataprep", "spark", "report"));
+        MAY_USE.put("spark.input", List.of("nn", "io", "dataset", "dataprep"));
+        MAY_USE.put("spark.task", List.of("nn", "io"));
+        MAY_USE.put("spark.train", List.of("nn", "io", "dataset", "spark.input", "spark.task"));
+        MAY_USE.put("spark.score", List.of("nn", "io", "dataset", "spark.input", "spark.task"));
+        MAY_USE.put("spark.store", List.of("nn", "io", "spark.train"));
+        MAY_USE.put("spark.ml", List.of("nn", "io", "dataset", "spark.input", "spark.task", "spark.train", "spark.score",
+            "spark.store"));
+        // the Spark ML classes' former names, which load what was saved under them
+        MAY_USE.put("spark", List.of("spark.ml"));
+        MAY_USE.put("report", List.of("nn", "io", "spark.score", "spark.store"));
+        MAY_USE.put("notebook", List.of("nn", "io", "dataset", "spark.input", "spark.train", "spark.score", "spark.store",
+            "spark.ml", "report"));
+        MAY_USE.put("jobs", List.of("nn", "io", "dataset", "dataprep", "spark.input", "spark.task", "spark.train",
+            "spark.score", "spark.store", "spark.ml", "report"));
+    }
+
+    /** The entry of {@link #MAY_USE} a package belongs to. */
+    static String unit(String pkg) {
+        String[] parts = pkg.substring("org.sparknn.".length()).split("\\.");
+        return parts[0].equals("spark") && parts.length > 1 ? "spark." + parts[1] : parts[0];
+    }
+
+    /** The ArchUnit package pattern of an entry: the package and its subpackages, or for "spark" itself only. */
+    static String pattern(String unit) {
+        return unit.equals("spark") ? "org.sparknn.spark" : "org.sparknn." + unit + "..";
     }
 
     @Test
     void everyPackageHasItsArrowsListed() {
         Set<String> found = new TreeSet<>();
         for (JavaClass c : CLASSES) {
-            String rest = c.getPackageName().substring("org.sparknn.".length());
-            found.add(rest.contains(".") ? rest.substring(0, rest.indexOf('.')) : rest);
+            found.add(unit(c.getPackageName()));
         }
         assertEquals(new TreeSet<>(MAY_USE.keySet()), found);
     }
@@ -55,9 +78,9 @@ class ArchitectureTest {
         for (Map.Entry<String, List<String>> e : MAY_USE.entrySet()) {
             String[] forbidden = MAY_USE.keySet().stream()
                 .filter(p -> !p.equals(e.getKey()) && !e.getValue().contains(p))
-                .map(p -> "org.sparknn." + p + "..").toArray(String[]::new);
+                .map(ArchitectureTest::pattern).toArray(String[]::new);
             if (forbidden.length > 0) {
-                noClasses().that().resideInAPackage("org.sparknn." + e.getKey() + "..")
+                noClasses().that().resideInAPackage(pattern(e.getKey()))
                     .should().dependOnClassesThat().resideInAnyPackage(forbidden)
                     .because(e.getKey() + " may use only " + e.getValue()).check(CLASSES);
             }

@@ -20,10 +20,10 @@ import org.sparknn.io.ProgressReporter;
 import org.sparknn.io.SparkJob;
 import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.report.Report;
-import org.sparknn.spark.DatasetInput;
-import org.sparknn.spark.Evaluation;
-import org.sparknn.spark.ModelStore;
-import org.sparknn.spark.Scorer;
+import org.sparknn.spark.input.DatasetInput;
+import org.sparknn.spark.score.Evaluation;
+import org.sparknn.spark.score.Scorer;
+import org.sparknn.spark.store.ModelStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

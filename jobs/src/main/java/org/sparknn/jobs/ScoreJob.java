@@ -33,9 +33,10 @@ import org.sparknn.io.ProgressReporter;
 import org.sparknn.io.SparkJob;
 import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.layer.Shape;
-import org.sparknn.spark.DatasetInput;
-import org.sparknn.spark.ModelStore;
-import org.sparknn.spark.Scorer;
+import org.sparknn.spark.input.DatasetInput;
+import org.sparknn.spark.input.InputTransform;
+import org.sparknn.spark.score.Scorer;
+import org.sparknn.spark.store.ModelStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -177,7 +178,7 @@ public final class ScoreJob implements Callable<Integer> {
         Dataset<Row> decoded = null;
         Dataset<Row> rows;
         boolean labeled;
-        Scorer.InputTransform transform;
+        InputTransform transform;
         if (format == InputFormat.dataset) {
             DatasetInput in = DatasetInput.read(spark, input, split, m.spec(), model);
             rows = in.frame();
@@ -191,7 +192,7 @@ public final class ScoreJob implements Callable<Integer> {
             decoded = RawImages.decode(spark, request, shape.channels(), shape.height(), shape.width(),
                 m.spec().classNames()).persist(StorageLevel.MEMORY_AND_DISK());
             labeled = labels != null || labelCol != null;
-            transform = Scorer.InputTransform.between(null, m.spec().inputNormalization(model));
+            transform = InputTransform.between(null, m.spec().inputNormalization(model));
             rows = decoded.filter(col("reason").isNull())
                 .select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES));
         }

@@ -20,13 +20,13 @@ import org.sparknn.io.HadoopFiles;
 import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.report.ImageGrid;
 import org.sparknn.report.Report;
-import org.sparknn.spark.DatasetInput;
-import org.sparknn.spark.EpochMetrics;
-import org.sparknn.spark.Evaluation;
-import org.sparknn.spark.ImageRow;
-import org.sparknn.spark.Mistake;
-import org.sparknn.spark.ModelStore;
-import org.sparknn.spark.Scorer;
+import org.sparknn.spark.input.DatasetInput;
+import org.sparknn.spark.input.ImageRow;
+import org.sparknn.spark.score.Evaluation;
+import org.sparknn.spark.score.Mistake;
+import org.sparknn.spark.score.Scorer;
+import org.sparknn.spark.store.ModelStore;
+import org.sparknn.spark.train.EpochMetrics;
 
 /**
  * What the Zeppelin notes in notebooks-zeppelin/ call: small views of datasets and models as
@@ -87,7 +87,7 @@ public final class Notebooks {
     }
 
     /** The per-epoch metrics of a trained Spark ML model. */
-    public static Dataset<Row> history(SparkSession spark, org.sparknn.spark.NeuralNetClassificationModel model) {
+    public static Dataset<Row> history(SparkSession spark, org.sparknn.spark.ml.NeuralNetClassificationModel model) {
         return history(spark, model.history());
     }
 

@@ -31,8 +31,8 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.sparknn.io.HadoopFiles;
 import org.sparknn.nn.io.ModelDirectory;
-import org.sparknn.spark.ModelStore;
-import org.sparknn.spark.Mistake;
+import org.sparknn.spark.score.Mistake;
+import org.sparknn.spark.store.ModelStore;
 
 /**
  * The HTML report of a model directory: {@code report.html} with PNG images under

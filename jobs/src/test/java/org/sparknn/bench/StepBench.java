@@ -28,12 +28,13 @@ import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.NetworkSpec;
 import org.sparknn.nn.train.TrainState;
-import org.sparknn.spark.Block;
-import org.sparknn.spark.Blocks;
-import org.sparknn.spark.DistributedTrainer;
-import org.sparknn.spark.GradientSum;
-import org.sparknn.spark.TaskWeights;
-import org.sparknn.spark.TrainConfig;
+import org.sparknn.spark.task.TaskWeights;
+import org.sparknn.spark.train.Block;
+import org.sparknn.spark.train.Blocks;
+import org.sparknn.spark.train.DistributedTrainer;
+import org.sparknn.spark.train.GradientSum;
+import org.sparknn.spark.train.Steps;
+import org.sparknn.spark.train.TrainConfig;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
@@ -105,7 +106,7 @@ public final class StepBench {
             double[] ms = new double[steps];
             for (int i = 0; i < steps; i++) {
                 long a = System.nanoTime();
-                s.applyGradientSum(t.stepGradient(blocks, s.params(), e, i, steps), 128, 0.001);
+                s.applyGradientSum(Steps.gradient(t, blocks, s.params(), e, i, steps), 128, 0.001);
                 ms[i] = (System.nanoTime() - a) / 1e6;
                 total += ms[i];
             }

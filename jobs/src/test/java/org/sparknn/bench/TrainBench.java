@@ -18,12 +18,12 @@ import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.NetworkSpec;
 import org.sparknn.nn.train.TrainState;
-import org.sparknn.spark.Block;
-import org.sparknn.spark.Blocks;
-import org.sparknn.spark.DistributedTrainer;
-import org.sparknn.spark.EpochMetrics;
-import org.sparknn.spark.RunState;
-import org.sparknn.spark.TrainConfig;
+import org.sparknn.spark.train.Block;
+import org.sparknn.spark.train.Blocks;
+import org.sparknn.spark.train.DistributedTrainer;
+import org.sparknn.spark.train.EpochMetrics;
+import org.sparknn.spark.train.RunState;
+import org.sparknn.spark.train.TrainConfig;
 
 /**
  * In one run on the same data: MLlib's MultilayerPerceptronClassifier ([784, 128, 10], L-BFGS, 100

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.sparknn.spark.Evaluation;
+import org.sparknn.spark.score.Evaluation;
 import org.sparknn.testing.TestSpark;
 import picocli.CommandLine;
 

@@ -18,7 +18,7 @@ import org.sparknn.dataprep.IdxSource;
 import org.sparknn.io.HadoopFiles;
 import org.sparknn.io.SparkJob;
 import org.sparknn.nn.io.InvalidFileException;
-import org.sparknn.spark.ModelStore;
+import org.sparknn.spark.store.ModelStore;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
 import picocli.CommandLine.Command;

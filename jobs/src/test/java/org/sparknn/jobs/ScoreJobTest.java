@@ -31,7 +31,7 @@ import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.spec.ModelSpec;
 import org.sparknn.nn.spec.NetworkSpec;
-import org.sparknn.spark.ModelStore;
+import org.sparknn.spark.store.ModelStore;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
 import picocli.CommandLine;

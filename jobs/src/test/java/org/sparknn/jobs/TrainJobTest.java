@@ -19,7 +19,7 @@ import org.sparknn.dataprep.Ingest;
 import org.sparknn.dataprep.IngestOptions;
 import org.sparknn.io.HadoopFiles;
 import org.sparknn.nn.io.ModelDirectory;
-import org.sparknn.spark.ModelStore;
+import org.sparknn.spark.store.ModelStore;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
 import picocli.CommandLine;

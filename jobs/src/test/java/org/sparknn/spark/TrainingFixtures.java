@@ -14,17 +14,18 @@ import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.optim.Adam;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Regularization;
+import org.sparknn.spark.train.TrainConfig;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
 
 /** Small real-MNIST DataFrames and configurations shared by the distributed-training tests. */
-final class TrainingFixtures {
+public final class TrainingFixtures {
     private static IdxArrays train;
 
     private TrainingFixtures() {
     }
 
-    static synchronized IdxArrays mnist() throws IOException {
+    public static synchronized IdxArrays mnist() throws IOException {
         if (train == null) {
             train = IdxArrays.read(Path.of(TestData.path(TestData.TRAIN_IMAGES)), Path.of(TestData.path(TestData.TRAIN_LABELS)), -1);
         }
@@ -32,7 +33,7 @@ final class TrainingFixtures {
     }
 
     /** The first {@code n} subset rows as (id, label, features), in {@code partitions} partitions. */
-    static Dataset<Row> frame(int n, int partitions) throws IOException {
+    public static Dataset<Row> frame(int n, int partitions) throws IOException {
         IdxArrays a = mnist();
         List<Row> rows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -45,12 +46,12 @@ final class TrainingFixtures {
         return TestSpark.session().createDataFrame(rows, schema).repartition(partitions);
     }
 
-    static TrainConfig config(int epochs, int batch, long seed, int depth) {
+    public static TrainConfig config(int epochs, int batch, long seed, int depth) {
         return new TrainConfig(epochs, batch, seed, Adam.defaults(), LearningRate.constant(0.001), Regularization.NONE,
             "cross_entropy", depth, null, 0, null);
     }
 
-    static Loss loss() {
+    public static Loss loss() {
         return Loss.parse("cross_entropy");
     }
 }

@@ -1,5 +1,0 @@
-package org.sparknn.spark;
-
-/** A misclassified example, as the report shows it: raw pixel values (0..255, channel-height-width). */
-public record Mistake(String id, int label, int prediction, double probability, float[] pixels) {
-}

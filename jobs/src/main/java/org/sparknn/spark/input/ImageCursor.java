@@ -1,0 +1,416 @@
+package org.sparknn.spark.input;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Alias;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.AttributeReference;
+import org.apache.spark.sql.catalyst.expressions.ExprId;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.execution.CoalesceExec;
+import org.apache.spark.sql.execution.ColumnarToRowExec;
+import org.apache.spark.sql.execution.FileSourceScanExec;
+import org.apache.spark.sql.execution.InputAdapter;
+import org.apache.spark.sql.execution.ProjectExec;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarArray;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.dataset.DatasetSchema;
+import org.sparknn.dataset.FeatureEncoding;
+import org.sparknn.dataset.PixelTable;
+import scala.Function2;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * One partition's rows of the dataset contract (id, label or null, features), one row at a time.
+ * What a row returns is valid until the next {@link #advance()}. Features stored as 8-bit pixels
+ * ({@link FeatureEncoding#uint8}) are normalized as the column's dataset metadata says while they
+ * are copied, so a reader sees the same floats whichever encoding the dataset has.
+ *
+ * <p>{@link #mapPartitions} reads a plain Parquet scan (column selection and at most one coalesce,
+ * as data-prep's splits are read for scoring and training) straight from the column vectors of Spark's vectorized reader: a row's
+ * features are copied once, out of the batch into the caller's array, and a batch with no null element anywhere is
+ * known to be null-free without looking at each value. Any other plan (filters, exchanges, other
+ * sources) is read from internal rows ({@link ImageRows}), with the same results. Measured on the
+ * score bench: converting the column vectors to rows copied every feature value one at a time
+ * with a null test each, and the row's array was then copied again.
+ */
+public interface ImageCursor {
+    /** Moves to the next row; false when there is none. */
+    boolean advance();
+
+    /** The row's id, as a copy; null when the id is null. */
+    UTF8String id();
+
+    /** The row's label, or null. */
+    Integer label();
+
+    /** How many feature values the row has; -1 when its features are null. */
+    int featureCount();
+
+    /**
+     * Copies the row's {@link #featureCount()} feature values to {@code dst} from {@code offset}.
+     *
+     * @throws IllegalArgumentException naming the row when a value is null
+     */
+    void copyFeatures(float[] dst, int offset);
+
+    /** How the rows' 8-bit pixels become feature values; null when the features are stored as floats. */
+    PixelTable pixelTable();
+
+    /**
+     * Copies the row's {@link #featureCount()} raw 8-bit pixels to {@code dst} from {@code offset}
+     * (only when {@link #pixelTable()} is not null).
+     */
+    void copyPixels(byte[] dst, int offset);
+
+    /**
+     * Copies the values of {@code a} straight into {@code dst}: {@code toFloatArray} would allocate a
+     * copy per row, which shows in the task CPU of every scoring run.
+     */
+    private static void copy(ArrayData a, float[] dst, int offset) {
+        for (int i = 0, n = a.numElements(); i < n; i++) {
+            dst[offset + i] = a.getFloat(i);
+        }
+    }
+
+    /** What a partition's cursor becomes. */
+    interface PartitionFunction<T> extends Serializable {
+        Iterator<T> apply(int partition, ImageCursor rows);
+    }
+
+    /**
+     * Applies {@code fn} to a cursor over every partition of {@code df}, which must have the
+     * {@code id} and {@code features} (array&lt;float&gt;, or binary carrying its dataset metadata)
+     * columns and may have an int {@code label}.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> JavaRDD<T> mapPartitions(Dataset<Row> df, PartitionFunction<T> fn) {
+        Dataset<Row> selected = ImageRows.select(df); // checks the columns and their types
+        PixelTable pixels = pixelTable(selected);
+        ColumnarScan scan = ColumnarScan.of(selected);
+        ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
+        // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (it reads
+        // the function's bytecode on every scoring run), the function is a named class. The flags
+        // are Spark's defaults: preservesPartitioning, isOrderSensitive, preservesPartitionSizes.
+        if (scan == null) {
+            return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
+                .mapPartitionsWithIndexInternal(new OverRows<>(fn, pixels), false, false, false, tag).toJavaRDD();
+        }
+        return scan.batches().mapPartitionsWithIndexInternal(new OverBatches<>(fn, scan.id(), scan.label(),
+            scan.features(), pixels), false, false, false, tag).toJavaRDD();
+    }
+
+    /** The normalization table of binary features (from the column's dataset metadata); null for float features. */
+    private static PixelTable pixelTable(Dataset<Row> selected) {
+        if (!selected.schema().apply(DatasetSchema.FEATURES).dataType().equals(DataTypes.BinaryType)) {
+            return null;
+        }
+        DatasetMetadata meta = DatasetSchema.metadataOf(selected.schema(), "binary features column");
+        if (meta.encoding() != FeatureEncoding.uint8) {
+            throw new IllegalArgumentException("the features column is binary but its dataset metadata says the encoding is "
+                + meta.encoding() + ", expected uint8");
+        }
+        return PixelTable.of(meta);
+    }
+
+    /**
+     * A vectorized file scan under a plan that above it only selects columns or coalesces
+     * partitions (once): the scan, the column indices of id, label (-1: none, or a null literal)
+     * and features in its batches, and the coalesced partition count (0: none).
+     */
+    record ColumnarScan(FileSourceScanExec scan, int id, int label, int features, int coalesce) {
+        /** The scan under {@code df}'s plan; null when the plan is anything else. */
+        static ColumnarScan of(Dataset<Row> df) {
+            SparkPlan plan = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().executedPlan();
+            List<Object> resolved = new ArrayList<>();
+            List<String> names = List.of(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.FEATURES);
+            for (String name : names) {
+                resolved.add(null);
+                for (Attribute a : CollectionConverters.asJava(plan.output())) {
+                    if (a.name().equals(name)) {
+                        resolved.set(resolved.size() - 1, a.exprId());
+                    }
+                }
+            }
+            int coalesce = 0;
+            while (true) {
+                if (plan instanceof WholeStageCodegenExec w) {
+                    plan = w.child();
+                } else if (plan instanceof InputAdapter i) {
+                    plan = i.child();
+                } else if (plan instanceof ColumnarToRowExec c) {
+                    plan = c.child();
+                } else if (plan instanceof CoalesceExec c && coalesce == 0) {
+                    coalesce = c.numPartitions();
+                    plan = c.child();
+                } else if (plan instanceof ProjectExec p) {
+                    if (!throughProjection(p, resolved)) {
+                        return null;
+                    }
+                    plan = p.child();
+                } else {
+                    break;
+                }
+            }
+            if (!(plan instanceof FileSourceScanExec scan) || !scan.supportsColumnar()) {
+                return null;
+            }
+            List<Attribute> output = CollectionConverters.asJava(scan.output());
+            int[] columns = new int[names.size()];
+            for (int c = 0; c < names.size(); c++) {
+                columns[c] = -1;
+                if (resolved.get(c) instanceof ExprId e) {
+                    for (int i = 0; i < output.size(); i++) {
+                        if (output.get(i).exprId().equals(e)) {
+                            columns[c] = i;
+                        }
+                    }
+                    if (columns[c] < 0) {
+                        return null;
+                    }
+                }
+            }
+            return columns[0] >= 0 && columns[2] >= 0
+                ? new ColumnarScan(scan, columns[0], columns[1], columns[2], coalesce) : null;
+        }
+
+        /** The scan's column batches, coalesced as the plan says. */
+        RDD<ColumnarBatch> batches() {
+            RDD<ColumnarBatch> batches = scan.executeColumnar();
+            // what CoalesceExec does with its child's partitions, so the rows land alike
+            return coalesce > 0 ? batches.coalesce(coalesce, false, scala.Option.empty(), null) : batches;
+        }
+
+        /**
+         * Follows each wanted column (an ExprId) through a projection to the child's column, or
+         * to {@code NULL} for a null literal; false when the projection computes anything else.
+         */
+        private static boolean throughProjection(ProjectExec p, List<Object> resolved) {
+            for (int c = 0; c < resolved.size(); c++) {
+                if (!(resolved.get(c) instanceof ExprId e)) {
+                    continue;
+                }
+                Object next = null;
+                for (NamedExpression ne : CollectionConverters.asJava(p.projectList())) {
+                    if (!ne.exprId().equals(e)) {
+                        continue;
+                    }
+                    Expression x = ne instanceof Alias alias ? alias.child() : (Expression) ne;
+                    if (x instanceof AttributeReference ref) {
+                        next = ref.exprId();
+                    } else if (x.foldable() && x.eval(null) == null) {
+                        next = NULL;
+                    } else {
+                        return false;
+                    }
+                }
+                if (next == null) {
+                    return false;
+                }
+                resolved.set(c, next);
+            }
+            return true;
+        }
+
+        private static final Object NULL = new Object();
+    }
+
+    /** A partition function over column batches. */
+    record OverBatches<T>(PartitionFunction<T> fn, int id, int label, int features, PixelTable pixels)
+        implements Function2<Object, scala.collection.Iterator<ColumnarBatch>, scala.collection.Iterator<T>>, Serializable {
+        @Override
+        public scala.collection.Iterator<T> apply(Object partition, scala.collection.Iterator<ColumnarBatch> batches) {
+            return CollectionConverters.asScala(fn.apply((Integer) partition,
+                new Columnar(CollectionConverters.asJava(batches), id, label, features, pixels)));
+        }
+    }
+
+    /** A partition function over internal rows. */
+    record OverRows<T>(PartitionFunction<T> fn, PixelTable pixels)
+        implements Function2<Object, scala.collection.Iterator<InternalRow>, scala.collection.Iterator<T>>, Serializable {
+        @Override
+        public scala.collection.Iterator<T> apply(Object partition, scala.collection.Iterator<InternalRow> rows) {
+            return CollectionConverters.asScala(fn.apply((Integer) partition, new Rows(CollectionConverters.asJava(rows),
+                pixels)));
+        }
+    }
+
+    /** What both cursors share about 8-bit pixels: their table, and the current row's pixels. */
+    abstract class WithPixels implements ImageCursor {
+        /** The normalization of binary features, or null for float features. */
+        final PixelTable pixels;
+        /** The current row's pixels (binary features), null when they are null. */
+        byte[] bytes;
+
+        WithPixels(PixelTable pixels) {
+            this.pixels = pixels;
+        }
+
+        @Override
+        public PixelTable pixelTable() {
+            return pixels;
+        }
+
+        @Override
+        public void copyPixels(byte[] dst, int offset) {
+            System.arraycopy(bytes, 0, dst, offset, bytes.length);
+        }
+
+        /** The current row's pixel count, -1 when its pixels are null. */
+        int pixelCount() {
+            return bytes == null ? -1 : bytes.length;
+        }
+    }
+
+    /** Over internal rows in {@link ImageRows#select}'s layout (id, label, features). */
+    final class Rows extends WithPixels {
+        private final Iterator<InternalRow> rows;
+        private InternalRow row;
+        private ArrayData features;
+
+        Rows(Iterator<InternalRow> rows, PixelTable pixels) {
+            super(pixels);
+            this.rows = rows;
+        }
+
+        @Override
+        public boolean advance() {
+            if (!rows.hasNext()) {
+                row = null;
+                return false;
+            }
+            row = rows.next();
+            if (pixels != null) {
+                bytes = ImageRows.pixels(row);
+            } else {
+                features = ImageRows.features(row); // checked for null values
+            }
+            return true;
+        }
+
+        @Override
+        public UTF8String id() {
+            return row.isNullAt(0) ? null : row.getUTF8String(0).copy();
+        }
+
+        @Override
+        public Integer label() {
+            return ImageRows.label(row);
+        }
+
+        @Override
+        public int featureCount() {
+            if (pixels != null) {
+                return pixelCount();
+            }
+            return features == null ? -1 : features.numElements();
+        }
+
+        @Override
+        public void copyFeatures(float[] dst, int offset) {
+            if (pixels != null) {
+                pixels.decode(bytes, dst, offset);
+            } else {
+                copy(features, dst, offset);
+            }
+        }
+    }
+
+    /** Over the column batches of a Parquet scan. */
+    final class Columnar extends WithPixels {
+        private final Iterator<ColumnarBatch> batches;
+        private final int idColumn;
+        private final int labelColumn;
+        private final int featuresColumn;
+        private ColumnarBatch batch;
+        private ColumnVector ids;
+        private ColumnVector labels;
+        private ColumnVector features;
+        private boolean elementsMayBeNull;
+        private int row;
+        /** The current row's features, null when they are null. */
+        private ColumnarArray current;
+
+        Columnar(Iterator<ColumnarBatch> batches, int idColumn, int labelColumn, int featuresColumn, PixelTable pixels) {
+            super(pixels);
+            this.batches = batches;
+            this.idColumn = idColumn;
+            this.labelColumn = labelColumn;
+            this.featuresColumn = featuresColumn;
+        }
+
+        @Override
+        public boolean advance() {
+            row++;
+            while (batch == null || row >= batch.numRows()) {
+                if (!batches.hasNext()) {
+                    return false;
+                }
+                batch = batches.next();
+                row = 0;
+                ids = batch.column(idColumn);
+                labels = labelColumn < 0 ? null : batch.column(labelColumn);
+                features = batch.column(featuresColumn);
+                // the element vector spans the whole batch: no null in it means none in any row
+                elementsMayBeNull = pixels == null && features.getChild(0).hasNull();
+            }
+            if (pixels != null) {
+                bytes = features.isNullAt(row) ? null : features.getBinary(row);
+            } else {
+                current = features.isNullAt(row) ? null : features.getArray(row);
+            }
+            return true;
+        }
+
+        @Override
+        public UTF8String id() {
+            return ids.isNullAt(row) ? null : ids.getUTF8String(row).copy();
+        }
+
+        @Override
+        public Integer label() {
+            return labels == null || labels.isNullAt(row) ? null : labels.getInt(row);
+        }
+
+        @Override
+        public int featureCount() {
+            if (pixels != null) {
+                return pixelCount();
+            }
+            return current == null ? -1 : current.numElements();
+        }
+
+        @Override
+        public void copyFeatures(float[] dst, int offset) {
+            if (pixels != null) {
+                pixels.decode(bytes, dst, offset);
+                return;
+            }
+            if (elementsMayBeNull) {
+                for (int i = 0; i < current.numElements(); i++) {
+                    if (current.isNullAt(i)) {
+                        throw new IllegalArgumentException("row '" + id() + "': feature value " + i + " is null");
+                    }
+                }
+            }
+            copy(current, dst, offset);
+        }
+    }
+}
