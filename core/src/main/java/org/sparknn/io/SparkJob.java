@@ -7,6 +7,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparknn.nn.io.InvalidFileException;
+import org.sparknn.nn.spec.SettingException;
 import picocli.CommandLine;
 
 /**
@@ -98,8 +99,9 @@ public final class SparkJob {
             PrintWriter out = commandLine.getErr();
             Throwable input = inputError(e);
             if (input != null) {
-                message[0] = input.getMessage();
-                out.println("error: " + input.getMessage());
+                message[0] = input instanceof SettingException setting
+                    ? setting.messageWith(name -> flag(commandLine.getCommandSpec(), name)) : input.getMessage();
+                out.println("error: " + message[0]);
                 if (parseResult.hasMatchedOption("--verbose")) {
                     e.printStackTrace(out);
                 } else {
@@ -120,6 +122,23 @@ public final class SparkJob {
         });
         int code = cl.execute(args);
         return new Outcome(code, code == 0 ? null : message[0] != null ? message[0] : "exit code " + code);
+    }
+
+    /**
+     * The command-line flag of a setting named by its concept name ({@code batchSize}): the option
+     * spelled {@code --batch-size}, else the option whose field has that name, else the name.
+     */
+    static String flag(CommandLine.Model.CommandSpec spec, String setting) {
+        String kebab = "--" + setting.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+        if (spec.findOption(kebab) != null) {
+            return kebab;
+        }
+        for (CommandLine.Model.OptionSpec o : spec.options()) {
+            if (o.userObject() instanceof java.lang.reflect.Field f && f.getName().equals(setting)) {
+                return o.longestName();
+            }
+        }
+        return setting;
     }
 
     /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.sparknn.nn.spec.SettingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -56,5 +57,28 @@ class SparkJobTest {
             () -> SparkJob.main(new Job(), new String[] {"--n", "many"}));
         assertEquals(2, usage.code());
         assertTrue(usage.getMessage().contains("'many' is not an int"), usage.getMessage());
+    }
+
+    @Command(name = "train")
+    static final class Settings implements Callable<Integer> {
+        @Option(names = "--batch-size", description = "a setting spelled as its concept")
+        int batchSize;
+        @Option(names = "--partitions", description = "a setting whose flag differs from its concept")
+        Integer numPartitions;
+
+        @Override
+        public Integer call() {
+            throw new SettingException("batchSize must be positive and numPartitions at most 8, got " + batchSize + " and "
+                + numPartitions + " (numPartitionsMax is not a setting here)", "batchSize", "numPartitions");
+        }
+    }
+
+    @Test
+    void aBadSettingIsReportedWithTheFlagsOfTheCommandLine() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(2, SparkJob.execute(new Settings(), new String[] {"--batch-size", "0", "--partitions", "9"},
+            new java.io.PrintWriter(err)));
+        assertEquals("error: --batch-size must be positive and --partitions at most 8, got 0 and 9"
+            + " (numPartitionsMax is not a setting here)", err.toString().strip());
     }
 }

@@ -26,6 +26,7 @@ import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
+import org.sparknn.nn.optim.OptimizerChoice;
 import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.ModelSpec;
 import org.sparknn.nn.spec.NetworkSpec;
@@ -113,7 +114,7 @@ public final class TrainJob implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--partitions", description = "Partitions of the training data (default: spark.default.parallelism).")
-    Integer partitions;
+    Integer numPartitions;
     @Option(names = "--aggregation-depth", defaultValue = "2", description = "treeAggregate depth (default: ${DEFAULT-VALUE}).")
     int depth;
     @Option(names = "--checkpoint-dir", description = "Checkpoint directory (any Hadoop file system).")
@@ -143,7 +144,8 @@ public final class TrainJob implements Callable<Integer> {
 
     /** The configuration; {@code fill} is each channel's normalized black, for augmentation. */
     TrainConfig config(float[] fill) {
-        Optimizer opt = TrainConfig.optimizer(optimizer, beta1, beta2, epsilon, weightDecay, momentum, nesterov);
+        Optimizer opt = OptimizerChoice.named(optimizer).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay)
+            .momentum(momentum, nesterov).build();
         TrainConfig.EarlyStopping es = monitor == null ? null
             : new TrainConfig.EarlyStopping(monitor, patience, minDelta, !noRestoreBest);
         return new TrainConfig(epochs, batchSize, seed, opt,
@@ -175,7 +177,7 @@ public final class TrainJob implements Callable<Integer> {
         }
         ModelSpec modelSpec = ModelSpec.of(spec, meta.classNames(), meta.normalization());
         Network net = Network.build(modelSpec, Blas.get());
-        int parts = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+        int parts = numPartitions != null ? numPartitions : spark.sparkContext().defaultParallelism();
         if (parts < 1) {
             throw new IllegalArgumentException("--partitions must be positive, got " + parts);
         }

@@ -162,6 +162,11 @@ class TrainJobTest {
         assertTrue(e.getMessage().endsWith("not a spark-nn dataset: dataset.json is missing"), e.getMessage());
         assertEquals(2, org.sparknn.io.SparkJob.execute(new TrainJob(), new String[] {"--epochs", "3"}),
             "a missing required option exits with 2");
+        // a bad setting is reported in the command line's words: its flags
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(2, org.sparknn.io.SparkJob.execute(new TrainJob(), new String[] {"--dataset", dataset, "--output", out,
+            "--epochs", "0"}, new java.io.PrintWriter(err)));
+        assertEquals("error: --epochs must be positive, got 0", err.toString().strip());
         assertTrue(!Files.exists(Path.of(out)));
     }
 }

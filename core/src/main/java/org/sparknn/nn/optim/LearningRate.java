@@ -1,5 +1,7 @@
 package org.sparknn.nn.optim;
 
+import org.sparknn.nn.spec.SettingException;
+
 /**
  * A learning-rate schedule over global steps: an optional linear warm-up, then constant, step
  * decay ({@code base * gamma^floor(epoch / every)}) or cosine decay to {@code min}.
@@ -16,17 +18,18 @@ public record LearningRate(double base, Schedule schedule, int stepEvery, double
 
     public LearningRate {
         if (!(base > 0)) {
-            throw new IllegalArgumentException("learning rate must be positive, got " + base);
+            throw new SettingException("learningRate must be positive, got " + base, "learningRate");
         }
         if (schedule == Schedule.step && (stepEvery <= 0 || !(gamma > 0 && gamma <= 1))) {
-            throw new IllegalArgumentException("step schedule needs --lr-step-epochs > 0 and --lr-gamma in (0, 1], got "
-                + stepEvery + " and " + gamma);
+            throw new SettingException("the step schedule needs lrStepEpochs > 0 and lrGamma in (0, 1], got " + stepEvery
+                + " and " + gamma, "lrStepEpochs", "lrGamma");
         }
         if (!(min >= 0 && min <= base)) {
-            throw new IllegalArgumentException("minimum learning rate must be in [0, " + base + "], got " + min);
+            throw new SettingException("lrMin must be in [0, learningRate] = [0, " + base + "], got " + min, "lrMin",
+                "learningRate");
         }
         if (!(warmupEpochs >= 0)) {
-            throw new IllegalArgumentException("warm-up epochs must be >= 0, got " + warmupEpochs);
+            throw new SettingException("warmupEpochs must be >= 0, got " + warmupEpochs, "warmupEpochs");
         }
     }
 

@@ -27,6 +27,7 @@ import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
+import org.sparknn.nn.optim.OptimizerChoice;
 import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.ModelSpec;
 import org.sparknn.nn.spec.NetworkSpec;
@@ -356,8 +357,8 @@ public class NeuralNetClassifier
 
     /** The training configuration these params describe (validated). */
     TrainConfig trainConfig() {
-        Optimizer o = TrainConfig.optimizer(value(optimizer), 0.9, 0.999, 1e-7, value(weightDecay), value(momentum),
-            value(nesterov));
+        Optimizer o = OptimizerChoice.named(value(optimizer)).weightDecay(value(weightDecay))
+            .momentum(value(momentum), value(nesterov)).build();
         String schedule = value(lrSchedule);
         double lr = value(learningRate);
         LearningRate rate = switch (schedule) {

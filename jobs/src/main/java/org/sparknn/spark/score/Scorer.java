@@ -24,6 +24,7 @@ import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.layer.Activation;
 import org.sparknn.nn.model.Network;
+import org.sparknn.nn.spec.SettingException;
 import org.sparknn.spark.input.ImageCursor;
 import org.sparknn.spark.input.InputTransform;
 import org.sparknn.spark.task.Worker;
@@ -101,8 +102,8 @@ public final class Scorer {
                               int topK, LinkedHashMap<String, String> constants, LongAccumulator counted) {
         int classes = model.spec().classNames().size();
         if (topK < 0 || topK > classes) {
-            throw new IllegalArgumentException("--top-k must be between 0 and the model's " + classes
-                + " classes, got " + topK);
+            throw new SettingException("topK must be between 0 and the model's " + classes + " classes, got " + topK,
+                "topK");
         }
         Broadcast<float[]> params = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model.params());
         String specJson = model.spec().network().toJson();

@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.dataset.PixelTable;
+import org.sparknn.nn.spec.SettingException;
 import org.sparknn.spark.input.ImageCursor;
 
 /** Converts a labeled DataFrame into one {@link Block} per partition, checking every row. */
@@ -126,8 +127,8 @@ public final class Blocks {
             if (n == y.length) {
                 long grown = Math.min((long) n * 2, MAX_ARRAY / Math.max(1, length));
                 if (grown <= n) {
-                    throw new IllegalArgumentException("a partition holds more than " + n + " rows of " + length
-                        + " values, more than one block can; train on more partitions (--partitions)");
+                    throw new SettingException("a partition holds more than " + n + " rows of " + length
+                        + " values, more than one block can; train on more partitions (numPartitions)", "numPartitions");
                 }
                 y = Arrays.copyOf(y, (int) grown);
                 if (x != null) {

@@ -18,6 +18,7 @@ import org.sparknn.io.AppAttempt;
 import org.sparknn.io.AtomicOutput;
 import org.sparknn.io.HadoopFiles;
 import org.sparknn.nn.io.FloatArrayFile;
+import org.sparknn.nn.spec.SettingException;
 
 /**
  * Checkpoints of a training run on any Hadoop file system: {@code <dir>/checkpoint-<step>/} holds
@@ -74,8 +75,8 @@ public final class Checkpoints {
             throw new IllegalArgumentException("checkpoints need the identity of the training data");
         }
         if (everySteps < 0 || keep < 1) {
-            throw new IllegalArgumentException("--checkpoint-every must be >= 0 and --keep-checkpoints >= 1, got "
-                + everySteps + " and " + keep);
+            throw new SettingException("checkpointEvery must be >= 0 and keepCheckpoints >= 1, got " + everySteps + " and "
+                + keep, "checkpointEvery", "keepCheckpoints");
         }
         this.files = files;
         this.dir = new Path(dir);

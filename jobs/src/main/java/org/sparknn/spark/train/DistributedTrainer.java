@@ -1,8 +1,6 @@
 package org.sparknn.spark.train;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -124,8 +122,7 @@ public final class DistributedTrainer {
                 }
                 if (checkpoints != null && checkpoints.everySteps() > 0 && (global + 1) % checkpoints.everySteps() == 0
                         && step + 1 < steps) {
-                    RunState mid = new RunState(epoch, step + 1, r.history(), r.bestValue(), r.bestEpoch(), r.epochsWithoutImprovement(), false,
-                        lossSum, correct, count, penalty, seconds);
+                    RunState mid = r.midEpoch(step + 1, lossSum, correct, count, penalty, seconds);
                     listener.checkpoint(checkpoints.save(state, mid, best, global + 1));
                 }
             }
@@ -144,8 +141,6 @@ public final class DistributedTrainer {
                 String.format("%.2f", jobNanos / 1e9), String.format("%.2f", optimizerNanos / 1e9));
             EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / count + penalty / steps, (double) correct / count,
                 valLoss, valAccuracy, lr, seconds, count / seconds);
-            List<EpochMetrics> history = new ArrayList<>(r.history());
-            history.add(m);
             Double bestValue = r.bestValue();
             int bestEpoch = r.bestEpoch();
             int wait = r.epochsWithoutImprovement();
@@ -166,7 +161,7 @@ public final class DistributedTrainer {
                     stopped = wait >= es.patience();
                 }
             }
-            r = new RunState(epoch + 1, 0, history, bestValue, bestEpoch, wait, stopped, 0, 0, 0, 0, 0);
+            r = r.nextEpoch(m, bestValue, bestEpoch, wait, stopped);
             listener.epoch(m);
             if (checkpoints != null) {
                 listener.checkpoint(checkpoints.save(state, r, best, (long) (epoch + 1) * steps));

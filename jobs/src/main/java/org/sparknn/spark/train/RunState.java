@@ -31,4 +31,24 @@ public record RunState(int epoch, int stepInEpoch, List<EpochMetrics> history, D
     public static RunState start() {
         return new RunState(0, 0, List.of(), null, 0, 0, false, 0, 0, 0, 0, 0);
     }
+
+    /**
+     * This epoch after {@code stepsDone} of its steps, with the sums of those steps (for a
+     * checkpoint taken mid-epoch).
+     */
+    public RunState midEpoch(int stepsDone, double loss, long correct, long count, double penalty, double seconds) {
+        return new RunState(epoch, stepsDone, history, bestValue, bestEpoch, epochsWithoutImprovement, false, loss, correct,
+            count, penalty, seconds);
+    }
+
+    /**
+     * The start of the next epoch, once this one ended with {@code metrics} and the early-stopping
+     * bookkeeping given.
+     */
+    public RunState nextEpoch(EpochMetrics metrics, Double bestValue, int bestEpoch, int epochsWithoutImprovement,
+                              boolean stopped) {
+        List<EpochMetrics> h = new java.util.ArrayList<>(history);
+        h.add(metrics);
+        return new RunState(epoch + 1, 0, h, bestValue, bestEpoch, epochsWithoutImprovement, stopped, 0, 0, 0, 0, 0);
+    }
 }

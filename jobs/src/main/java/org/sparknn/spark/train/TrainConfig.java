@@ -5,6 +5,7 @@ import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
 import org.sparknn.nn.optim.Regularization;
+import org.sparknn.nn.spec.SettingException;
 import org.sparknn.nn.train.Augmentation;
 
 /**
@@ -36,12 +37,12 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
     public record EarlyStopping(String monitor, int patience, double minDelta, boolean restoreBest) implements Serializable {
         public EarlyStopping {
             if (!monitor.equals("val_loss") && !monitor.equals("val_accuracy")) {
-                throw new IllegalArgumentException("--early-stopping-monitor must be val_loss or val_accuracy, got '"
-                    + monitor + "'");
+                throw new SettingException("earlyStoppingMonitor must be val_loss or val_accuracy, got '" + monitor + "'",
+                    "earlyStoppingMonitor");
             }
             if (patience < 0 || !(minDelta >= 0)) {
-                throw new IllegalArgumentException("early stopping needs patience >= 0 and min delta >= 0, got "
-                    + patience + " and " + minDelta);
+                throw new SettingException("early stopping needs patience >= 0 and minDelta >= 0, got " + patience + " and "
+                    + minDelta, "patience", "minDelta");
             }
         }
 
@@ -52,35 +53,21 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
 
     public TrainConfig {
         if (epochs <= 0) {
-            throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
+            throw new SettingException("epochs must be positive, got " + epochs, "epochs");
         }
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
+            throw new SettingException("batchSize must be positive, got " + batchSize, "batchSize");
         }
         if (aggregationDepth < 1) {
-            throw new IllegalArgumentException("--aggregation-depth must be >= 1, got " + aggregationDepth);
+            throw new SettingException("aggregationDepth must be >= 1, got " + aggregationDepth, "aggregationDepth");
         }
         if (logEverySteps < 0) {
-            throw new IllegalArgumentException("--log-every must be >= 0, got " + logEverySteps);
+            throw new SettingException("logEvery must be >= 0, got " + logEverySteps, "logEvery");
         }
         Loss.parse(loss);
         if (augmentation == null) {
             augmentation = Augmentation.NONE;
         }
-    }
-
-    /**
-     * The optimizer named {@code adam}, {@code adamw} or {@code sgd} with its settings; the one
-     * place that maps names to optimizers for TrainJob and the Spark ML estimator.
-     */
-    public static org.sparknn.nn.optim.Optimizer optimizer(String name, double beta1, double beta2, double epsilon,
-                                                           double weightDecay, double momentum, boolean nesterov) {
-        return switch (name) {
-            case "adam" -> new org.sparknn.nn.optim.Adam(beta1, beta2, epsilon, 0);
-            case "adamw" -> new org.sparknn.nn.optim.Adam(beta1, beta2, epsilon, weightDecay);
-            case "sgd" -> new org.sparknn.nn.optim.Sgd(momentum, nesterov);
-            default -> throw new IllegalArgumentException("optimizer must be adam, adamw or sgd, got '" + name + "'");
-        };
     }
 
     public Loss lossFunction() {

@@ -3,6 +3,7 @@ package org.sparknn.spark.ml;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -78,6 +79,17 @@ class NeuralNetClassifierTest {
         assertEquals(model.uid(), loaded.uid());
         assertArrayEquals(model.weights(), loaded.weights());
         assertEquals(0, loaded.transform(test).select("id", "prediction").except(scored.select("id", "prediction")).count());
+    }
+
+    @Test
+    void aBadSettingIsReportedByItsParamName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new NeuralNetClassifier().setModel("mlp").setEpochs(1).setEarlyStoppingMonitor("loss").fit(train));
+        assertEquals("earlyStoppingMonitor must be val_loss or val_accuracy, got 'loss'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+            () -> new NeuralNetClassifier().setModel("mlp").setEpochs(1).setLearningRate(0.001).setLrSchedule("cosine")
+                .setLrMin(0.01).fit(train));
+        assertEquals("lrMin must be in [0, learningRate] = [0, 0.001], got 0.01", e.getMessage());
     }
 
     @Test
