@@ -1,6 +1,6 @@
 package org.sparknn.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import org.apache.spark.SparkContext;
@@ -32,6 +32,7 @@ public record AppAttempt(String applicationId, String attemptId) {
     }
 
     /** Whether an earlier attempt of this application ran before this one. */
+    @JsonIgnore
     public boolean isRetry() {
         return attemptId != null && !attemptId.equals("1");
     }
@@ -45,10 +46,7 @@ public record AppAttempt(String applicationId, String attemptId) {
     /** The marker's content. */
     public String toJson() {
         try {
-            java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
-            m.put("applicationId", applicationId);
-            m.put("attemptId", attemptId);
-            return JSON.writeValueAsString(m);
+            return JSON.writeValueAsString(this);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -57,13 +55,7 @@ public record AppAttempt(String applicationId, String attemptId) {
     /** Reads a marker; null when {@code json} is not one. */
     public static AppAttempt fromJson(String json) {
         try {
-            JsonNode n = JSON.readTree(json);
-            JsonNode id = n == null ? null : n.get("applicationId");
-            if (id == null || !id.isTextual() || id.asText().isEmpty()) {
-                return null;
-            }
-            JsonNode attempt = n.get("attemptId");
-            return new AppAttempt(id.asText(), attempt == null || attempt.isNull() ? null : attempt.asText());
+            return JSON.readValue(json, AppAttempt.class);
         } catch (IOException e) {
             return null;
         }

@@ -76,9 +76,9 @@ public final class AtomicOutput implements AutoCloseable {
         this.writer = writer;
         recover(fs, this.target, log);
         if (writer != null && writer.isRetry()) {
-            deleteUnfinished(fs, this.target, writer, log);
+            deleteUnfinished(files, this.target, writer, log);
         }
-        this.overwrite = replaces(fs, this.target, overwrite, writer, log);
+        this.overwrite = replaces(files, this.target, overwrite, writer, log);
         Path parent = this.target.getParent();
         this.staging = new Path(parent, "." + this.target.getName() + TMP + UUID.randomUUID());
         if (parent != null && !fs.exists(parent)) {
@@ -104,16 +104,15 @@ public final class AtomicOutput implements AutoCloseable {
      */
     public static boolean checkTarget(HadoopFiles files, String target, boolean overwrite, AppAttempt writer)
             throws IOException {
-        Path p = new Path(target);
-        return replaces(files.fs(p), p, overwrite, writer, new PrintStream(java.io.OutputStream.nullOutputStream()));
+        return replaces(files, new Path(target), overwrite, writer, new PrintStream(java.io.OutputStream.nullOutputStream()));
     }
 
-    private static boolean replaces(FileSystem fs, Path target, boolean overwrite, AppAttempt writer, PrintStream log)
+    private static boolean replaces(HadoopFiles files, Path target, boolean overwrite, AppAttempt writer, PrintStream log)
             throws IOException {
-        if (overwrite || !fs.exists(target)) {
+        if (overwrite || !files.fs(target).exists(target)) {
             return overwrite;
         }
-        AppAttempt previous = writtenBy(fs, target);
+        AppAttempt previous = writtenBy(files, target);
         if (writer != null && writer.continues(previous)) {
             log.println("replacing " + target + ", which " + previous + " published before it was lost");
             return true;
@@ -122,19 +121,15 @@ public final class AtomicOutput implements AutoCloseable {
     }
 
     /** The application attempt an output or staging directory records, or null. */
-    static AppAttempt writtenBy(FileSystem fs, Path dir) throws IOException {
+    static AppAttempt writtenBy(HadoopFiles files, Path dir) throws IOException {
         Path marker = new Path(dir, AppAttempt.MARKER);
-        if (!fs.exists(marker)) {
-            return null;
-        }
-        try (java.io.InputStream in = fs.open(marker)) {
-            return AppAttempt.fromJson(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-        }
+        return files.fs(marker).exists(marker) ? AppAttempt.fromJson(files.readString(marker)) : null;
     }
 
     /** Deletes the staging directories next to {@code target} that earlier attempts of this application left. */
-    private static void deleteUnfinished(FileSystem fs, Path target, AppAttempt writer, PrintStream log)
+    private static void deleteUnfinished(HadoopFiles files, Path target, AppAttempt writer, PrintStream log)
             throws IOException {
+        FileSystem fs = files.fs(target);
         Path parent = target.getParent();
         if (parent == null || !fs.exists(parent)) {
             return;
@@ -142,7 +137,7 @@ public final class AtomicOutput implements AutoCloseable {
         String prefix = "." + target.getName() + TMP;
         for (FileStatus s : fs.listStatus(parent)) {
             if (s.isDirectory() && s.getPath().getName().startsWith(prefix)
-                && writer.continues(writtenBy(fs, s.getPath()))) {
+                && writer.continues(writtenBy(files, s.getPath()))) {
                 fs.delete(s.getPath(), true);
                 log.println("deleted " + s.getPath() + ", the unfinished output of an earlier attempt of "
                     + writer.applicationId());

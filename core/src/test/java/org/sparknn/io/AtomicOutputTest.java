@@ -134,7 +134,7 @@ class AtomicOutputTest {
             files.writeString(out.staging("data.txt"), "first");
             out.publish();
         }
-        assertEquals(FIRST, AtomicOutput.writtenBy(files.fs(new Path(target())), new Path(target())));
+        assertEquals(FIRST, AtomicOutput.writtenBy(files, new Path(target())));
         // the first attempt is lost after it published: its retry continues instead of refusing
         assertTrue(AtomicOutput.checkTarget(files, target(), false, RETRY));
         try (AtomicOutput out = output(false, RETRY)) {
@@ -179,6 +179,6 @@ class AtomicOutputTest {
             files.writeString(out.staging("data.txt"), "replaced");
             out.publish();
         }
-        assertEquals(FIRST, AtomicOutput.writtenBy(files.fs(new Path(target())), new Path(target())));
+        assertEquals(FIRST, AtomicOutput.writtenBy(files, new Path(target())));
     }
 }

@@ -50,7 +50,7 @@ class TrainJobTest {
         String out = dir.resolve("model").toString();
         double accuracy = job("--dataset", dataset, "--output", out, "--model", "mlp", "--epochs", "3", "--batch-size", "64",
             "--partitions", "2", "--early-stopping-monitor", "val_loss", "--patience", "2", "--log-every", "20").run(TestSpark.session());
-        // measured 0.917 on the 1,000 test images after 3 epochs on 5,400 rows
+        // well below what 3 epochs on this subset reach, so BLAS rounding cannot flake it
         assertTrue(accuracy >= 0.90, "test accuracy " + accuracy);
         ModelDirectory model = ModelStore.read(new HadoopFiles(TestSpark.session().sparkContext().hadoopConfiguration()), out);
         assertEquals(101_770, model.params().length);

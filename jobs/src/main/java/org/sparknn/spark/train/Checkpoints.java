@@ -39,14 +39,7 @@ public final class Checkpoints {
      * @param writer  the application attempt that wrote it; null in checkpoints written before it
      *                was recorded
      */
-    record State(String fingerprint, String dataset, AppAttemptJson writer, long optimizerSteps, RunState run) {
-    }
-
-    /** {@link AppAttempt} as state.json holds it. */
-    record AppAttemptJson(String applicationId, String attemptId) {
-        AppAttempt attempt() {
-            return applicationId == null ? null : new AppAttempt(applicationId, attemptId);
-        }
+    record State(String fingerprint, String dataset, AppAttempt writer, long optimizerSteps, RunState run) {
     }
 
     /** A restored checkpoint. */
@@ -103,8 +96,7 @@ public final class Checkpoints {
                 write(fs, out.staging("best.bin"), FloatArrayFile.WEIGHTS, best);
             }
             files.writeString(out.staging("state.json"),
-                JSON.writeValueAsString(new State(fingerprint, dataset,
-                    new AppAttemptJson(writer.applicationId(), writer.attemptId()), state.step(), run)));
+                JSON.writeValueAsString(new State(fingerprint, dataset, writer, state.step(), run)));
             out.publish();
         }
         prune();
@@ -159,8 +151,7 @@ public final class Checkpoints {
         if (all.isEmpty()) {
             return false;
         }
-        AppAttemptJson newest = state(all.get(all.size() - 1)).writer();
-        return writer.continues(newest == null ? null : newest.attempt());
+        return writer.continues(state(all.get(all.size() - 1)).writer());
     }
 
     private State state(Path p) throws IOException {

@@ -49,7 +49,7 @@ class NeuralNetClassifierTest {
         assertEquals(3, model.history().size());
         Dataset<Row> scored = model.transform(test);
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(scored);
-        // measured 0.87 on these 400 rows after 3 epochs on 2,000
+        // well below what 3 epochs on 2,000 rows reach, so BLAS rounding cannot flake it
         assertTrue(accuracy >= 0.80, "accuracy " + accuracy);
         List<Row> rows = scored.select("id", "rawPrediction", "probability", "prediction").orderBy("id").collectAsList();
         assertEquals(400, rows.size());
