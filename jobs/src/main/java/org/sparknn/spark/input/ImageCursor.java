@@ -23,7 +23,10 @@ import org.apache.spark.sql.execution.InputAdapter;
 import org.apache.spark.sql.execution.ProjectExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarArray;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
@@ -38,7 +41,8 @@ import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
 /**
- * One partition's rows of the dataset contract (id, label or null, features), one row at a time.
+ * One partition's rows (id or null, label or null, features), one row at a time: how every reader
+ * (training blocks, the scorer, the Spark ML model) takes features out of a DataFrame.
  * What a row returns is valid until the next {@link #advance()}. Features stored as 8-bit pixels
  * ({@link FeatureEncoding#uint8}) are normalized as the column's dataset metadata says while they
  * are copied, so a reader sees the same floats whichever encoding the dataset has.
@@ -58,7 +62,15 @@ public interface ImageCursor {
     /** The row's id, as a copy; null when the id is null. */
     UTF8String id();
 
-    /** The row's label, or null. */
+    /** The row for an error message: its id, or its position in its partition when it has none. */
+    String where();
+
+    /**
+     * The row's label, or null.
+     *
+     * @throws IllegalArgumentException naming the row when a label stored as a double is not a whole
+     *                                  number in int's range
+     */
     Integer label();
 
     /** How many feature values the row has; -1 when its features are null. */
@@ -95,26 +107,69 @@ public interface ImageCursor {
         Iterator<T> apply(int partition, ImageCursor rows);
     }
 
+    /** What a partition's cursor over whole rows becomes ({@link Rows#row()} is the current row). */
+    interface RowsFunction<T> extends Serializable {
+        Iterator<T> apply(int partition, Rows rows);
+    }
+
     /**
      * Applies {@code fn} to a cursor over every partition of {@code df}, which must have the
      * {@code id} and {@code features} (array&lt;float&gt;, or binary carrying its dataset metadata)
      * columns and may have an int {@code label}.
      */
-    @SuppressWarnings("unchecked")
     static <T> JavaRDD<T> mapPartitions(Dataset<Row> df, PartitionFunction<T> fn) {
-        Dataset<Row> selected = ImageRows.select(df); // checks the columns and their types
+        return mapPartitions(df, ImageColumns.DATASET, fn);
+    }
+
+    /** Applies {@code fn} to a cursor over every partition of the columns {@code columns} names in {@code df}. */
+    @SuppressWarnings("unchecked")
+    static <T> JavaRDD<T> mapPartitions(Dataset<Row> df, ImageColumns columns, PartitionFunction<T> fn) {
+        Dataset<Row> selected = ImageRows.select(df, columns); // checks the columns and their types
         PixelTable pixels = pixelTable(selected);
         ColumnarScan scan = ColumnarScan.of(selected);
         ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
+        StructType schema = selected.schema();
+        Rows.Layout layout = new Rows.Layout(ImageRows.ID, ImageRows.LABEL,
+            schema.apply(ImageRows.LABEL).dataType().equals(DataTypes.DoubleType), ImageRows.FEATURES,
+            ImageRows.Kind.of(schema.apply(ImageRows.FEATURES).dataType()));
         // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (it reads
         // the function's bytecode on every scoring run), the function is a named class. The flags
         // are Spark's defaults: preservesPartitioning, isOrderSensitive, preservesPartitionSizes.
         if (scan == null) {
             return ((org.apache.spark.sql.classic.Dataset<Row>) selected).queryExecution().toRdd()
-                .mapPartitionsWithIndexInternal(new OverRows<>(fn, pixels), false, false, false, tag).toJavaRDD();
+                .mapPartitionsWithIndexInternal(new OverRows<>(fn::apply, layout, pixels), false, false, false, tag)
+                .toJavaRDD();
         }
         return scan.batches().mapPartitionsWithIndexInternal(new OverBatches<>(fn, scan.id(), scan.label(),
             scan.features(), pixels), false, false, false, tag).toJavaRDD();
+    }
+
+    /**
+     * Applies {@code fn} to a cursor over every partition of {@code df}'s own internal rows, whose
+     * features are the column {@code features} (a Spark ML vector or array&lt;float&gt;). The rows
+     * have no id (they are named by position) and no label.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> JavaRDD<T> mapRows(Dataset<Row> df, String features, RowsFunction<T> fn) {
+        StructType schema = df.schema();
+        DataType type = schema.apply(features).dataType();
+        ImageRows.Kind kind = ImageRows.Kind.of(type);
+        if (kind == ImageRows.Kind.PIXELS || kind == ImageRows.Kind.FLOATS
+                && !(type instanceof ArrayType a && a.elementType().equals(DataTypes.FloatType))) {
+            throw new IllegalArgumentException("features column '" + features + "' is " + type.simpleString()
+                + ", expected a Spark ML vector or array<float>");
+        }
+        ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
+        return ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().toRdd()
+            .mapPartitionsWithIndexInternal(new OverRows<>(fn, new Rows.Layout(-1, -1, false, schema.fieldIndex(features),
+                kind), null), false, false, false, tag).toJavaRDD();
+    }
+
+    /** A cursor over one row holding {@code features}, read as {@link #mapRows} reads a vector column. */
+    static Rows of(org.apache.spark.ml.linalg.Vector features) {
+        InternalRow row = new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(
+            new Object[] {new org.apache.spark.ml.linalg.VectorUDT().serialize(features)});
+        return new Rows(List.of(row).iterator(), new Rows.Layout(-1, -1, false, 0, ImageRows.Kind.VECTOR), null, 0);
     }
 
     /** The normalization table of binary features (from the column's dataset metadata); null for float features. */
@@ -136,8 +191,15 @@ public interface ImageCursor {
      * and features in its batches, and the coalesced partition count (0: none).
      */
     record ColumnarScan(FileSourceScanExec scan, int id, int label, int features, int coalesce) {
-        /** The scan under {@code df}'s plan; null when the plan is anything else. */
+        /**
+         * The scan under {@code df}'s plan (in {@link ImageRows#select}'s layout); null when the plan
+         * is anything else, or the columns are not an int label and array&lt;float&gt; or binary features.
+         */
         static ColumnarScan of(Dataset<Row> df) {
+            if (!df.schema().apply(ImageRows.LABEL).dataType().equals(DataTypes.IntegerType)
+                    || ImageRows.Kind.of(df.schema().apply(ImageRows.FEATURES).dataType()) == ImageRows.Kind.VECTOR) {
+                return null;
+            }
             SparkPlan plan = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().executedPlan();
             List<Object> resolved = new ArrayList<>();
             List<String> names = List.of(DatasetSchema.ID, DatasetSchema.LABEL, DatasetSchema.FEATURES);
@@ -243,12 +305,12 @@ public interface ImageCursor {
     }
 
     /** A partition function over internal rows. */
-    record OverRows<T>(PartitionFunction<T> fn, PixelTable pixels)
+    record OverRows<T>(RowsFunction<T> fn, Rows.Layout layout, PixelTable pixels)
         implements Function2<Object, scala.collection.Iterator<InternalRow>, scala.collection.Iterator<T>>, Serializable {
         @Override
         public scala.collection.Iterator<T> apply(Object partition, scala.collection.Iterator<InternalRow> rows) {
             return CollectionConverters.asScala(fn.apply((Integer) partition, new Rows(CollectionConverters.asJava(rows),
-                pixels)));
+                layout, pixels, (Integer) partition)));
         }
     }
 
@@ -279,15 +341,41 @@ public interface ImageCursor {
         }
     }
 
-    /** Over internal rows in {@link ImageRows#select}'s layout (id, label, features). */
+    /** Over internal rows: {@link ImageRows#select}'s layout, or a DataFrame's own rows ({@link #mapRows}). */
     final class Rows extends WithPixels {
-        private final Iterator<InternalRow> rows;
-        private InternalRow row;
-        private ArrayData features;
+        /**
+         * Where a row's values are.
+         *
+         * @param id          id column, -1 for none
+         * @param label       label column, -1 for none
+         * @param labelDouble whether the label is a double (checked to be whole) rather than an int
+         * @param features    features column
+         * @param kind        how the features are stored
+         */
+        record Layout(int id, int label, boolean labelDouble, int features, ImageRows.Kind kind) implements Serializable {
+        }
 
-        Rows(Iterator<InternalRow> rows, PixelTable pixels) {
+        private final Iterator<InternalRow> rows;
+        private final Layout layout;
+        private final int partition;
+        private long position = -1;
+        private InternalRow row;
+        /** The current row's float values (array&lt;float&gt; features, or a vector's values). */
+        private ArrayData features;
+        /** The current vector's size and, for a sparse vector, its indices (null when dense). */
+        private int vectorSize;
+        private ArrayData vectorIndices;
+
+        Rows(Iterator<InternalRow> rows, Layout layout, PixelTable pixels, int partition) {
             super(pixels);
             this.rows = rows;
+            this.layout = layout;
+            this.partition = partition;
+        }
+
+        /** The current row, Spark's: valid until the next {@link #advance()}. */
+        public InternalRow row() {
+            return row;
         }
 
         @Override
@@ -297,38 +385,80 @@ public interface ImageCursor {
                 return false;
             }
             row = rows.next();
-            if (pixels != null) {
-                bytes = ImageRows.pixels(row);
-            } else {
-                features = ImageRows.features(row); // checked for null values
+            position++;
+            switch (layout.kind()) {
+                case PIXELS -> bytes = row.isNullAt(layout.features()) ? null : row.getBinary(layout.features());
+                case FLOATS -> features = ImageRows.features(row, layout.features(), this); // checked for null values
+                case VECTOR -> vector();
             }
             return true;
         }
 
+        /** Reads a Spark ML vector's internal struct: type (0 sparse, 1 dense), size, indices, values. */
+        private void vector() {
+            if (row.isNullAt(layout.features())) {
+                features = null;
+                return;
+            }
+            InternalRow v = row.getStruct(layout.features(), 4);
+            features = v.getArray(3);
+            boolean sparse = v.getByte(0) == 0;
+            vectorIndices = sparse ? v.getArray(2) : null;
+            vectorSize = sparse ? v.getInt(1) : features.numElements();
+        }
+
         @Override
         public UTF8String id() {
-            return row.isNullAt(0) ? null : row.getUTF8String(0).copy();
+            return layout.id() < 0 || row.isNullAt(layout.id()) ? null : row.getUTF8String(layout.id()).copy();
+        }
+
+        @Override
+        public String where() {
+            UTF8String id = id();
+            return id != null ? "row '" + id + "'" : "row " + position + " of partition " + partition;
         }
 
         @Override
         public Integer label() {
-            return ImageRows.label(row);
+            if (layout.label() < 0 || row.isNullAt(layout.label())) {
+                return null;
+            }
+            if (!layout.labelDouble()) {
+                return row.getInt(layout.label());
+            }
+            double d = row.getDouble(layout.label());
+            if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(where() + ": label " + d + " is not a class index");
+            }
+            return (int) d;
         }
 
         @Override
         public int featureCount() {
-            if (pixels != null) {
-                return pixelCount();
-            }
-            return features == null ? -1 : features.numElements();
+            return switch (layout.kind()) {
+                case PIXELS -> pixelCount();
+                case FLOATS -> features == null ? -1 : features.numElements();
+                case VECTOR -> features == null ? -1 : vectorSize;
+            };
         }
 
         @Override
         public void copyFeatures(float[] dst, int offset) {
-            if (pixels != null) {
-                pixels.decode(bytes, dst, offset);
-            } else {
-                copy(features, dst, offset);
+            switch (layout.kind()) {
+                case PIXELS -> pixels.decode(bytes, dst, offset);
+                case FLOATS -> copy(features, dst, offset);
+                case VECTOR -> {
+                    if (vectorIndices == null) {
+                        for (int i = 0, n = features.numElements(); i < n; i++) {
+                            dst[offset + i] = (float) features.getDouble(i);
+                        }
+                    } else {
+                        java.util.Arrays.fill(dst, offset, offset + vectorSize, 0f);
+                        for (int k = 0, n = vectorIndices.numElements(); k < n; k++) {
+                            dst[offset + vectorIndices.getInt(k)] = (float) features.getDouble(k);
+                        }
+                    }
+                }
             }
         }
     }
@@ -385,6 +515,11 @@ public interface ImageCursor {
         }
 
         @Override
+        public String where() {
+            return "row '" + id() + "'";
+        }
+
+        @Override
         public Integer label() {
             return labels == null || labels.isNullAt(row) ? null : labels.getInt(row);
         }
@@ -406,7 +541,7 @@ public interface ImageCursor {
             if (elementsMayBeNull) {
                 for (int i = 0; i < current.numElements(); i++) {
                     if (current.isNullAt(i)) {
-                        throw new IllegalArgumentException("row '" + id() + "': feature value " + i + " is null");
+                        throw new IllegalArgumentException(where() + ": feature value " + i + " is null");
                     }
                 }
             }

@@ -3,12 +3,9 @@ package org.sparknn.spark.ml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
@@ -24,17 +21,18 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.sparknn.io.HadoopFiles;
 import org.sparknn.nn.io.ModelDirectory;
+import org.sparknn.nn.layer.Activation;
 import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.spec.ModelSpec;
-import org.sparknn.spark.score.BatchScorer;
+import org.sparknn.spark.score.Scorer;
 import org.sparknn.spark.store.ModelStore;
 import org.sparknn.spark.train.EpochMetrics;
 import scala.Option;
 
 /**
  * A trained spark-nn network as a Spark ML model. {@link #transform} scores a partition in
- * batches of {@link Worker#PASS_ROWS} rows (one GEMM per layer and batch), not row by row. Saved as a model
+ * passes of the one scorer's rows (one GEMM per layer and batch), not row by row. Saved as a model
  * directory ({@code spec.json}, {@code weights.bin}) plus Spark ML's {@code metadata/}, so it
  * loads with {@link #load}, inside a saved {@code PipelineModel}, and with spark-nn's ScoreJob.
  */
@@ -104,61 +102,47 @@ public final class NeuralNetClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        Network net = network();
-        Network.Workspace ws = net.workspace(1);
-        BatchScorer.copyFeatures(features, ws.input(), 0, net.inputSize());
-        net.forward(params, ws, 1);
-        float[] raw = net.rawOutput(ws);
-        double[] out = new double[net.outputSize()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = raw[i];
-        }
-        return Vectors.dense(out);
+        return Vectors.dense(doubles(scorer().raw(features)));
     }
 
+    /** The softmax the scorer takes, so a row's probabilities here equal {@link #transform}'s. */
     @Override
     public Vector raw2probabilityInPlace(Vector raw) {
         if (!(raw instanceof DenseVector d)) {
             throw new IllegalArgumentException("rawPrediction must be a dense vector");
         }
         double[] v = d.values();
-        double max = Double.NEGATIVE_INFINITY;
-        for (double x : v) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
+        float[] x = new float[v.length];
         for (int i = 0; i < v.length; i++) {
-            v[i] = Math.exp(v[i] - max);
-            sum += v[i];
+            x[i] = (float) v[i];
         }
+        Activation.softmax(x, 0, x, 0, x.length);
         for (int i = 0; i < v.length; i++) {
-            v[i] /= sum;
+            v[i] = x[i];
         }
         return d;
     }
 
-    /** Batched scoring: rawPrediction, probability and prediction columns, as the params name them. */
+    /** Batched scoring through the one scorer: rawPrediction, probability and prediction columns, as the params name them. */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType outSchema = transformSchema(dataset.schema(), true);
         Dataset<Row> df = dataset.toDF();
         checkNormalization(df.schema());
-        int featuresIndex = df.schema().fieldIndex(getFeaturesCol());
-        String[] names = outSchema.fieldNames();
-        BatchScorer.Output[] outputs = new BatchScorer.Output[names.length - df.schema().size()];
-        for (int i = 0; i < outputs.length; i++) {
-            String name = names[df.schema().size() + i];
-            outputs[i] = name.equals(getRawPredictionCol()) ? BatchScorer.Output.RAW
-                : name.equals(getProbabilityCol()) ? BatchScorer.Output.PROBABILITY : BatchScorer.Output.PREDICTION;
+        return scorer().transform(df, getFeaturesCol(),
+            new Scorer.MlColumns(getRawPredictionCol(), getProbabilityCol(), getPredictionCol()), outSchema);
+    }
+
+    private Scorer scorer() {
+        return new Scorer(new ModelDirectory(spec, network(), params));
+    }
+
+    private static double[] doubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
         }
-        String specJson = spec.network().toJson();
-        int length = numFeatures();
-        int classes = numClasses();
-        Broadcast<float[]> bc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
-            df.sparkSession().sparkContext()).broadcast(params);
-        JavaRDD<Row> rows = df.javaRDD().mapPartitions((Iterator<Row> it) ->
-            new BatchScorer(it, specJson, bc.value(), featuresIndex, length, classes, outputs));
-        return df.sparkSession().createDataFrame(rows, outSchema);
+        return d;
     }
 
     /**

@@ -32,6 +32,7 @@ import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.ModelSpec;
 import org.sparknn.nn.spec.NetworkSpec;
 import org.sparknn.nn.train.TrainState;
+import org.sparknn.spark.input.ImageColumns;
 import org.sparknn.spark.train.Block;
 import org.sparknn.spark.train.Blocks;
 import org.sparknn.spark.train.DistributedTrainer;
@@ -415,9 +416,10 @@ public class NeuralNetClassifier
         if (parts > 0) {
             df = df.repartition(parts);
         }
-        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(df, getLabelCol(), getFeaturesCol(), null, length, classes));
+        ImageColumns columns = ImageColumns.ml(getLabelCol(), getFeaturesCol(), null);
+        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(df, columns, length, classes));
         JavaRDD<Block> validation = validationRows == null ? null
-            : Blocks.cache(Blocks.of(validationRows, getLabelCol(), getFeaturesCol(), null, length, classes));
+            : Blocks.cache(Blocks.of(validationRows, columns, length, classes));
         try {
             TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), config.seed());
             DistributedTrainer.Result r = new DistributedTrainer(spark, net, config).fit(blocks, validation, state,

@@ -8,11 +8,15 @@ import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
@@ -22,18 +26,18 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
 import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.io.ModelDirectory;
-import org.sparknn.nn.layer.Activation;
-import org.sparknn.nn.model.Network;
 import org.sparknn.nn.spec.SettingException;
 import org.sparknn.spark.input.ImageCursor;
 import org.sparknn.spark.input.InputTransform;
 import org.sparknn.spark.task.Worker;
 
 /**
- * Batch scoring of a model over a Dataset: the parameters are broadcast once, and every partition
- * runs the forward pass over {@link Worker#PASS_ROWS} rows at a time (one GEMM per layer and batch).
+ * The one scorer: a model over a Dataset, for ScoreJob, evaluation, the notebooks and the Spark ML
+ * model alike. The parameters are broadcast once, and every partition reads its features through
+ * {@link ImageCursor} and runs the forward pass over {@link Worker#PASS_ROWS} rows at a time
+ * ({@link Passes}).
  *
- * <p>Output columns: {@code id}, {@code label} (when the input is labeled), {@code prediction}
+ * <p>ScoreJob's output columns: {@code id}, {@code label} (when the input is labeled), {@code prediction}
  * (class index), {@code predicted_class} (class name), {@code probability} (array&lt;float&gt;,
  * the softmax of the network's output) and, when asked for, {@code top_k}: the {@code k} most
  * probable classes as structs (index, name, probability), most probable first.
@@ -112,53 +116,73 @@ public final class Scorer {
         // the features are read from Spark's column vectors or internal rows (see ImageCursor), and the
         // output is built as internal rows: no per-value conversion on either side
         String[] values = constants.values().toArray(new String[0]);
-        JavaRDD<InternalRow> scored = ImageCursor.mapPartitions(rows.toDF(), (partition, cursor) -> new Batches(cursor,
-            specJson, params.value(), names, channels, labeled, transform, topK, values, counted));
+        JavaRDD<InternalRow> scored = ImageCursor.mapPartitions(rows.toDF(), (partition, cursor) -> new DatasetRows(cursor,
+            new Passes(specJson, params.value(), transform, channels), names, labeled, topK, values, counted));
         return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored.rdd(),
             schema(labeled, topK, List.copyOf(constants.keySet())), false);
     }
 
-    /** Forward passes over batches of a partition's rows. */
-    private static final class Batches implements Iterator<InternalRow> {
-        private final ImageCursor input;
-        private final Network net;
-        private final Network.Workspace ws;
-        private final float[] params;
-        private final UTF8String[] names;
-        private final int channels;
-        private final boolean labeled;
-        private final InputTransform transform;
-        private final boolean identity;
-        private final int topK;
-        private final UTF8String[] constants;
-        private final LongAccumulator counted;
-        private final int length;
-        private final List<InternalRow> ready = new ArrayList<>(Worker.PASS_ROWS);
-        private final UTF8String[] ids = new UTF8String[Worker.PASS_ROWS];
-        private final Integer[] labels = new Integer[Worker.PASS_ROWS];
-        private final float[] row;
-        /** One row's probabilities, for networks whose output is not a softmax. */
-        private final float[] probability;
+    /**
+     * Spark ML's output: every input column, then the raw prediction, probability (both vectors)
+     * and prediction (a double) columns that {@code outSchema} holds after them, in its order.
+     *
+     * @param outSchema the input's schema followed by the columns {@code columns} names that are set
+     */
+    public Dataset<Row> transform(Dataset<Row> df, String featuresCol, MlColumns columns, StructType outSchema) {
+        int inputColumns = df.schema().size();
+        MlColumns.Output[] outputs = new MlColumns.Output[outSchema.size() - inputColumns];
+        for (int i = 0; i < outputs.length; i++) {
+            outputs[i] = columns.outputOf(outSchema.fields()[inputColumns + i].name());
+        }
+        Broadcast<float[]> params = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext())
+            .broadcast(model.params());
+        String specJson = model.spec().network().toJson();
+        JavaRDD<InternalRow> scored = ImageCursor.mapRows(df, featuresCol, (partition, rows) -> new MlRows(rows,
+            new Passes(specJson, params.value(), InputTransform.NONE, 0), outputs));
+        return ((org.apache.spark.sql.classic.SparkSession) df.sparkSession()).internalCreateDataFrame(scored.rdd(),
+            outSchema, false);
+    }
+
+    /** One row's raw output, through the same pass as {@link #transform} (Spark ML's row-at-a-time path). */
+    public float[] raw(Vector features) {
+        String specJson = model.spec().network().toJson();
+        Passes pass = new Passes(specJson, model.params(), InputTransform.NONE, 0);
+        pass.next(ImageCursor.of(features), i -> { });
+        return java.util.Arrays.copyOf(pass.raw(), pass.classes());
+    }
+
+    /**
+     * The Spark ML columns a transform adds; an empty name leaves its column out.
+     *
+     * @param raw         the network's output before its final softmax
+     * @param probability the class probabilities
+     * @param prediction  the most probable class, as a double
+     */
+    public record MlColumns(String raw, String probability, String prediction) implements java.io.Serializable {
+        enum Output { RAW, PROBABILITY, PREDICTION }
+
+        Output outputOf(String column) {
+            if (column.equals(raw)) {
+                return Output.RAW;
+            }
+            if (column.equals(probability)) {
+                return Output.PROBABILITY;
+            }
+            if (column.equals(prediction)) {
+                return Output.PREDICTION;
+            }
+            throw new IllegalArgumentException("the output column '" + column + "' is none of rawPrediction '" + raw
+                + "', probability '" + probability + "' and prediction '" + prediction + "'");
+        }
+    }
+
+    /** A partition's output rows, made a pass at a time. */
+    private abstract static class PassRows implements Iterator<InternalRow> {
+        final List<InternalRow> ready = new ArrayList<>(Worker.PASS_ROWS);
         private int next;
 
-        Batches(ImageCursor input, String specJson, float[] params, String[] names, int channels, boolean labeled,
-                InputTransform transform, int topK, String[] constants, LongAccumulator counted) {
-            this.input = input;
-            this.constants = utf8(constants);
-            this.counted = counted;
-            this.net = Worker.network(specJson);
-            this.ws = Worker.workspace(specJson, Worker.PASS_ROWS);
-            this.params = params;
-            this.names = utf8(names);
-            this.channels = channels;
-            this.labeled = labeled;
-            this.transform = transform;
-            this.identity = transform.isIdentity();
-            this.topK = topK;
-            this.length = net.inputSize();
-            this.row = new float[length];
-            this.probability = new float[names.length];
-        }
+        /** Scores the next pass into {@link #ready}; false when the input has no more rows. */
+        abstract boolean scoreNextPass();
 
         @Override
         public boolean hasNext() {
@@ -167,40 +191,55 @@ public final class Scorer {
             }
             ready.clear();
             next = 0;
-            int b = 0;
-            while (b < Worker.PASS_ROWS && input.advance()) {
-                int n = input.featureCount();
-                if (n != length) {
-                    throw new IllegalArgumentException("row '" + input.id() + "' has " + (n < 0 ? "no" : n)
-                        + " feature values but the model expects " + length);
-                }
-                if (identity) {
-                    input.copyFeatures(ws.input(), b * length);
-                } else {
-                    input.copyFeatures(row, 0);
-                    transform.applyInPlace(row, channels);
-                    System.arraycopy(row, 0, ws.input(), b * length, length);
-                }
-                ids[b] = input.id();
-                labels[b++] = input.label();
+            return scoreNextPass();
+        }
+
+        @Override
+        public InternalRow next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
             }
+            return ready.get(next++);
+        }
+    }
+
+    /** A partition's rows in ScoreJob's layout. */
+    private static final class DatasetRows extends PassRows {
+        private final ImageCursor input;
+        private final Passes pass;
+        private final UTF8String[] names;
+        private final boolean labeled;
+        private final int topK;
+        private final UTF8String[] constants;
+        private final LongAccumulator counted;
+        private final UTF8String[] ids = new UTF8String[Worker.PASS_ROWS];
+        private final Integer[] labels = new Integer[Worker.PASS_ROWS];
+
+        DatasetRows(ImageCursor input, Passes pass, String[] names, boolean labeled, int topK, String[] constants,
+                    LongAccumulator counted) {
+            this.input = input;
+            this.pass = pass;
+            this.constants = utf8(constants);
+            this.counted = counted;
+            this.names = utf8(names);
+            this.labeled = labeled;
+            this.topK = topK;
+        }
+
+        @Override
+        boolean scoreNextPass() {
+            int b = pass.next(input, i -> {
+                ids[i] = input.id();
+                labels[i] = input.label();
+            });
             if (b == 0) {
                 return false;
             }
-            float[] out = net.forward(params, ws, b);
-            float[] raw = net.rawOutput(ws);
+            float[] p = pass.probabilities();
             int classes = names.length;
-            boolean softmaxed = net.endsWithSoftmax();
             for (int i = 0; i < b; i++) {
-                // this row's probabilities: p[off .. off + classes)
-                float[] p = out;
                 int off = i * classes;
-                if (!softmaxed) {
-                    p = probability;
-                    off = 0;
-                    Activation.softmax(raw, i * classes, p, 0, classes);
-                }
-                int predicted = Network.argMax(p, off, classes);
+                int predicted = pass.prediction(i);
                 Object[] values = new Object[4 + (labeled ? 1 : 0) + (topK > 0 ? 1 : 0) + constants.length];
                 int k = 0;
                 values[k++] = ids[i];
@@ -246,13 +285,52 @@ public final class Scorer {
             }
             return new GenericArrayData(top);
         }
+    }
+
+    /** A partition's rows with Spark ML's columns appended. */
+    private static final class MlRows extends PassRows {
+        private final ImageCursor.Rows input;
+        private final Passes pass;
+        private final MlColumns.Output[] outputs;
+        private final VectorUDT vectors = new VectorUDT();
+        private final InternalRow[] kept = new InternalRow[Worker.PASS_ROWS];
+
+        MlRows(ImageCursor.Rows input, Passes pass, MlColumns.Output[] outputs) {
+            this.input = input;
+            this.pass = pass;
+            this.outputs = outputs;
+        }
 
         @Override
-        public InternalRow next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
+        boolean scoreNextPass() {
+            int b = pass.next(input, i -> kept[i] = input.row().copy());
+            if (b == 0) {
+                return false;
             }
-            return ready.get(next++);
+            int classes = pass.classes();
+            float[] raw = pass.raw();
+            float[] p = pass.probabilities();
+            for (int i = 0; i < b; i++) {
+                Object[] values = new Object[outputs.length];
+                for (int k = 0; k < outputs.length; k++) {
+                    values[k] = switch (outputs[k]) {
+                        case RAW -> vectors.serialize(Vectors.dense(doubles(raw, i * classes, classes)));
+                        case PROBABILITY -> vectors.serialize(Vectors.dense(doubles(p, i * classes, classes)));
+                        case PREDICTION -> (double) pass.prediction(i);
+                    };
+                }
+                ready.add(new JoinedRow(kept[i], new GenericInternalRow(values)));
+                kept[i] = null;
+            }
+            return true;
+        }
+
+        private static double[] doubles(float[] f, int off, int n) {
+            double[] d = new double[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = f[off + i];
+            }
+            return d;
         }
     }
 }

@@ -23,8 +23,6 @@ import org.sparknn.spark.task.Worker;
  * re-executed task changes nothing.
  */
 public final class DistributedTrainer {
-    /** Largest number of examples a task pushes through the network at once. */
-
     /** Progress callbacks; all run on the driver. */
     public interface Listener {
         default void step(int epoch, int step, int steps, double loss, double accuracy, double imagesPerSecond,
@@ -49,10 +47,6 @@ public final class DistributedTrainer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistributedTrainer.class);
 
     private final JavaSparkContext sc;
-    /** Driver-side time split of the current epoch, nanoseconds: shipping weights, gradient job, optimizer. */
-    private long shipNanos;
-    private long jobNanos;
-    private long optimizerNanos;
     private final Network net;
     private final String specJson;
     private final TrainConfig config;
@@ -70,7 +64,8 @@ public final class DistributedTrainer {
     }
 
     /**
-     * Trains from {@code run} (the start, or a restored checkpoint) to the configured epoch count.
+     * Trains from {@code run} (the start, or a restored checkpoint) to the configured epoch count,
+     * or until early stopping ends the run.
      *
      * @param validation validation blocks, or null
      * @param bestParams the best weights so far when resuming with early stopping, else null
@@ -83,7 +78,6 @@ public final class DistributedTrainer {
             throw new IllegalArgumentException("the training data has no rows");
         }
         int steps = (int) ((n + config.batchSize() - 1) / config.batchSize());
-        long totalSteps = (long) steps * config.epochs();
         TrainConfig.EarlyStopping es = config.earlyStopping();
         if (es != null && validation == null) {
             throw new IllegalArgumentException("early stopping monitors " + es.monitor() + " but there is no validation data");
@@ -92,76 +86,22 @@ public final class DistributedTrainer {
         RunState r = run;
         while (r.epoch() < config.epochs() && !r.stopped()) {
             int epoch = r.epoch();
-            double lossSum = r.epochLoss();
-            long correct = r.epochCorrect();
-            long count = r.epochCount();
-            double penalty = r.epochPenalty();
-            double seconds = r.epochSeconds();
-            double lr = 0;
-            shipNanos = 0;
-            jobNanos = 0;
-            optimizerNanos = 0;
-            for (int step = r.stepInEpoch(); step < steps; step++) {
-                long start = System.nanoTime();
-                long global = (long) epoch * steps + step;
-                lr = config.learningRate().at(global, steps, totalSteps);
-                sc.setJobDescription(String.format("train: epoch %d/%d, step %d/%d", epoch + 1, config.epochs(), step + 1, steps));
-                GradientSum.Node g = gradient(train, state.params(), epoch, step, steps);
-                long optStart = System.nanoTime();
-                penalty += state.applyGradientSum(g.grad, g.count, lr);
-                optimizerNanos += System.nanoTime() - optStart;
-                lossSum += g.loss;
-                correct += g.correct;
-                count += g.count;
-                seconds += (System.nanoTime() - start) / 1e9;
-                if (config.logEverySteps() > 0 && (step + 1) % config.logEverySteps() == 0 && step + 1 < steps) {
-                    double ips = count / seconds;
-                    double eta = (totalSteps - global - 1) * seconds / (step + 1);
-                    listener.step(epoch + 1, step + 1, steps, lossSum / count + penalty / (step + 1), (double) correct / count,
-                        ips, eta);
-                }
-                if (checkpoints != null && checkpoints.everySteps() > 0 && (global + 1) % checkpoints.everySteps() == 0
-                        && step + 1 < steps) {
-                    RunState mid = r.midEpoch(step + 1, lossSum, correct, count, penalty, seconds);
-                    listener.checkpoint(checkpoints.save(state, mid, best, global + 1));
-                }
-            }
-            Double valLoss = null;
-            Double valAccuracy = null;
+            EpochSums sums = new EpochSums(r);
+            double lr = trainEpoch(train, state, r, sums, steps, best, checkpoints, listener);
+            LossAndAccuracy val = null;
             if (validation != null) {
                 sc.setJobDescription(String.format("validate: epoch %d/%d", epoch + 1, config.epochs()));
-                long vs = System.nanoTime();
-                LossAndAccuracy v = evaluate(validation, state.params());
-                seconds += (System.nanoTime() - vs) / 1e9;
-                valLoss = v.loss();
-                valAccuracy = v.accuracy();
+                long start = System.nanoTime();
+                val = evaluate(validation, state.params());
+                sums.seconds += (System.nanoTime() - start) / 1e9;
             }
-            LOG.info("epoch {}: {} steps; driver time: shipping weights {} s, gradient jobs {} s, optimizer {} s",
-                epoch + 1, steps - r.stepInEpoch(), String.format("%.2f", shipNanos / 1e9),
-                String.format("%.2f", jobNanos / 1e9), String.format("%.2f", optimizerNanos / 1e9));
-            EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / count + penalty / steps, (double) correct / count,
-                valLoss, valAccuracy, lr, seconds, count / seconds);
-            Double bestValue = r.bestValue();
-            int bestEpoch = r.bestEpoch();
-            int wait = r.epochsWithoutImprovement();
-            boolean stopped = false;
-            if (es != null) {
-                double value = es.maximize() ? valAccuracy : valLoss;
-                boolean improved = bestValue == null
-                    || (es.maximize() ? value > bestValue + es.minDelta() : value < bestValue - es.minDelta());
-                if (improved) {
-                    bestValue = value;
-                    bestEpoch = epoch + 1;
-                    wait = 0;
-                    if (es.restoreBest()) {
-                        best = state.params().clone();
-                    }
-                } else {
-                    wait++;
-                    stopped = wait >= es.patience();
-                }
+            EpochMetrics m = sums.metrics(epoch + 1, steps, lr, val);
+            TrainConfig.EarlyStopping.Decision d = es == null ? TrainConfig.EarlyStopping.Decision.of(r)
+                : es.after(r, epoch + 1, es.monitored(m));
+            if (d.improved() && es.restoreBest()) {
+                best = state.params().clone();
             }
-            r = r.nextEpoch(m, bestValue, bestEpoch, wait, stopped);
+            r = r.nextEpoch(m, d.bestValue(), d.bestEpoch(), d.epochsWithoutImprovement(), d.stop());
             listener.epoch(m);
             if (checkpoints != null) {
                 listener.checkpoint(checkpoints.save(state, r, best, (long) (epoch + 1) * steps));
@@ -174,12 +114,101 @@ public final class DistributedTrainer {
         return new Result(state, r);
     }
 
+    /**
+     * The remaining steps of {@code r}'s epoch: one gradient job and one optimizer update each,
+     * progress lines and mid-epoch checkpoints as configured.
+     *
+     * @return the learning rate of the epoch's last step
+     */
+    private double trainEpoch(JavaRDD<Block> train, TrainState state, RunState r, EpochSums sums, int steps,
+                              float[] best, Checkpoints checkpoints, Listener listener) throws IOException {
+        int epoch = r.epoch();
+        long totalSteps = (long) steps * config.epochs();
+        StepTimes times = new StepTimes();
+        double lr = 0;
+        for (int step = r.stepInEpoch(); step < steps; step++) {
+            long start = System.nanoTime();
+            long global = (long) epoch * steps + step;
+            lr = config.learningRate().at(global, steps, totalSteps);
+            sc.setJobDescription(String.format("train: epoch %d/%d, step %d/%d", epoch + 1, config.epochs(), step + 1, steps));
+            GradientSum.Node g = gradient(train, state.params(), epoch, step, steps, times);
+            long optStart = System.nanoTime();
+            double penalty = state.applyGradientSum(g.grad, g.count, lr);
+            times.optimizerNanos += System.nanoTime() - optStart;
+            sums.add(g, penalty, (System.nanoTime() - start) / 1e9);
+            boolean last = step + 1 == steps;
+            if (config.logEverySteps() > 0 && (step + 1) % config.logEverySteps() == 0 && !last) {
+                double eta = (totalSteps - global - 1) * sums.seconds / (step + 1);
+                listener.step(epoch + 1, step + 1, steps, sums.loss(step + 1), sums.accuracy(), sums.count / sums.seconds,
+                    eta);
+            }
+            if (checkpoints != null && checkpoints.everySteps() > 0 && (global + 1) % checkpoints.everySteps() == 0
+                    && !last) {
+                listener.checkpoint(checkpoints.save(state, sums.midEpoch(r, step + 1), best, global + 1));
+            }
+        }
+        LOG.info("epoch {}: {} steps; driver time: shipping weights {} s, gradient jobs {} s, optimizer {} s",
+            epoch + 1, steps - r.stepInEpoch(), String.format("%.2f", times.shipNanos / 1e9),
+            String.format("%.2f", times.jobNanos / 1e9), String.format("%.2f", times.optimizerNanos / 1e9));
+        return lr;
+    }
+
+    /** The sums of an epoch's steps so far: from a checkpoint's, then step by step. */
+    private static final class EpochSums {
+        double loss;
+        long correct;
+        long count;
+        double penalty;
+        double seconds;
+
+        EpochSums(RunState r) {
+            loss = r.epochLoss();
+            correct = r.epochCorrect();
+            count = r.epochCount();
+            penalty = r.epochPenalty();
+            seconds = r.epochSeconds();
+        }
+
+        void add(GradientSum.Node g, double stepPenalty, double stepSeconds) {
+            loss += g.loss;
+            correct += g.correct;
+            count += g.count;
+            penalty += stepPenalty;
+            seconds += stepSeconds;
+        }
+
+        /** Mean loss per example plus the mean penalty per step, after {@code steps} steps. */
+        double loss(int steps) {
+            return loss / count + penalty / steps;
+        }
+
+        double accuracy() {
+            return (double) correct / count;
+        }
+
+        RunState midEpoch(RunState r, int stepsDone) {
+            return r.midEpoch(stepsDone, loss, correct, count, penalty, seconds);
+        }
+
+        EpochMetrics metrics(int epoch, int steps, double lr, LossAndAccuracy val) {
+            return new EpochMetrics(epoch, loss(steps), accuracy(), val == null ? null : val.loss(),
+                val == null ? null : val.accuracy(), lr, seconds, count / seconds);
+        }
+    }
+
+    /** Driver-side time of an epoch's steps, nanoseconds: shipping weights, gradient jobs, optimizer. */
+    static final class StepTimes {
+        long shipNanos;
+        long jobNanos;
+        long optimizerNanos;
+    }
+
     /** The summed gradient, loss, correct count and example count of one global step. */
-    GradientSum.Node gradient(JavaRDD<Block> blocks, float[] params, int epoch, int step, int steps) {
+    GradientSum.Node gradient(JavaRDD<Block> blocks, float[] params, int epoch, int step, int steps, StepTimes times) {
         long start = System.nanoTime();
         TaskWeights weights = TaskWeights.ship(sc, params);
         long shipped = System.nanoTime();
-        shipNanos += shipped - start;
+        times.shipNanos += shipped - start;
         try {
             GradientSum sum = BlockAggregation.run(blocks, new StepFunction(weights, specJson, config.loss(), config.seed(), epoch,
                 step, steps, blocks.getNumPartitions(), Math.min(config.batchSize(), Worker.PASS_ROWS), config.augmentation()),
@@ -187,7 +216,7 @@ public final class DistributedTrainer {
             return sum.total();
         } finally {
             weights.release();
-            jobNanos += System.nanoTime() - shipped;
+            times.jobNanos += System.nanoTime() - shipped;
         }
     }
 

@@ -49,6 +49,34 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
         boolean maximize() {
             return monitor.equals("val_accuracy");
         }
+
+        /** The monitored value of an epoch's metrics. */
+        double monitored(EpochMetrics m) {
+            return maximize() ? m.valAccuracy() : m.valLoss();
+        }
+
+        /**
+         * The bookkeeping after {@code epoch} (1-based) ended with the monitored {@code value}: an
+         * improvement by more than minDelta over the best so far resets the wait; patience epochs
+         * without one stop the run.
+         */
+        Decision after(RunState r, int epoch, double value) {
+            Double best = r.bestValue();
+            boolean improved = best == null || (maximize() ? value > best + minDelta : value < best - minDelta);
+            if (improved) {
+                return new Decision(true, value, epoch, 0, false);
+            }
+            int wait = r.epochsWithoutImprovement() + 1;
+            return new Decision(false, best, r.bestEpoch(), wait, wait >= patience);
+        }
+
+        /** What early stopping makes of an epoch: the best value so far, its epoch, the wait, and whether to stop. */
+        record Decision(boolean improved, Double bestValue, int bestEpoch, int epochsWithoutImprovement, boolean stop) {
+            /** No early stopping: the bookkeeping stays as it is. */
+            static Decision of(RunState r) {
+                return new Decision(false, r.bestValue(), r.bestEpoch(), r.epochsWithoutImprovement(), false);
+            }
+        }
     }
 
     public TrainConfig {

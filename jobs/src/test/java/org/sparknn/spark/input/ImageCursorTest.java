@@ -64,7 +64,11 @@ class ImageCursorTest {
 
     /** Every row a cursor yields for {@code df}, sorted by id; features at offset 1 of a longer array. */
     static List<Seen> read(Dataset<Row> df) {
-        List<Seen> seen = new ArrayList<>(ImageCursor.mapPartitions(df, (partition, c) -> {
+        return read(df, ImageColumns.DATASET);
+    }
+
+    static List<Seen> read(Dataset<Row> df, ImageColumns columns) {
+        List<Seen> seen = new ArrayList<>(ImageCursor.mapPartitions(df, columns, (partition, c) -> {
             List<Seen> out = new ArrayList<>();
             while (c.advance()) {
                 int n = c.featureCount();
@@ -72,7 +76,7 @@ class ImageCursorTest {
                 if (f != null) {
                     c.copyFeatures(f, 1); // at an offset, as into a batch
                 }
-                out.add(new Seen(String.valueOf(c.id()), c.label(), f));
+                out.add(new Seen(c.id() != null ? c.id().toString() : c.where(), c.label(), f));
             }
             return out.iterator();
         }).collect());

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.apache.spark.SparkException;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -65,5 +67,29 @@ class ImageRowsTest {
         Dataset<Row> noFeatures = longLabels.drop("features");
         e = assertThrows(IllegalArgumentException.class, () -> ImageRows.select(noFeatures));
         assertTrue(e.getMessage().contains("no column 'features'"), e.getMessage());
+    }
+
+    @Test
+    void readsSparkMlColumnsTheSameWay() {
+        StructType schema = new StructType().add("y", DataTypes.DoubleType).add("v", new VectorUDT());
+        Dataset<Row> df = TestSpark.session().createDataFrame(List.of(
+            RowFactory.create(3.0, Vectors.dense(0.5, -1.25, 0.1)),
+            RowFactory.create(1.0, Vectors.sparse(3, new int[] {1}, new double[] {7.0}))), schema).coalesce(1);
+        List<ImageCursorTest.Seen> rows = ImageCursorTest.read(df, ImageColumns.ml("y", "v", null));
+        assertEquals("row 0 of partition 0", rows.get(0).id(), "rows without an id are named by position");
+        assertEquals(3, rows.get(0).label());
+        assertArrayEquals(new float[] {0f, 0.5f, -1.25f, (float) 0.1, 0f}, rows.get(0).features());
+        assertEquals(1, rows.get(1).label());
+        assertArrayEquals(new float[] {0f, 0f, 7f, 0f, 0f}, rows.get(1).features(), "a sparse vector's gaps are zeros");
+
+        Dataset<Row> halves = TestSpark.session().createDataFrame(List.of(RowFactory.create(1.5, Vectors.dense(1.0))),
+            schema);
+        SparkException e = assertThrows(SparkException.class,
+            () -> Blocks.of(halves, ImageColumns.ml("y", "v", null), 1, 10).count());
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof IllegalArgumentException)) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause.getMessage().contains("row 0 of partition 0: label 1.5 is not a class index"), cause.getMessage());
     }
 }

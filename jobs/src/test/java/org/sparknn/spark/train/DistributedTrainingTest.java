@@ -31,9 +31,12 @@ import org.sparknn.nn.spec.NetworkSpec;
 import org.sparknn.nn.spec.Normalization;
 import org.sparknn.nn.train.TrainState;
 import org.sparknn.spark.TrainingFixtures;
+import org.sparknn.spark.input.ImageColumns;
 import org.sparknn.testing.TestSpark;
 
 class DistributedTrainingTest {
+    private static final ImageColumns COLUMNS = ImageColumns.ml("label", "features", "id");
+
     static final AppAttempt FIRST = new AppAttempt("application_1_0001", "1");
     static final Shape MNIST = new Shape(1, 28, 28);
 
@@ -41,7 +44,7 @@ class DistributedTrainingTest {
     Path dir;
 
     private static JavaRDD<Block> blocks(int rows, int partitions) throws IOException {
-        return Blocks.of(TrainingFixtures.frame(rows, partitions), "label", "features", "id", 784, 10)
+        return Blocks.of(TrainingFixtures.frame(rows, partitions), COLUMNS, 784, 10)
             .persist(StorageLevel.MEMORY_ONLY());
     }
 
@@ -63,7 +66,7 @@ class DistributedTrainingTest {
                     TrainingFixtures.config(1, batch, 3, depth));
                 int epoch = 1;
                 int step = 2;
-                GradientSum.Node g = trainer.gradient(blocks, params, epoch, step, steps);
+                GradientSum.Node g = trainer.gradient(blocks, params, epoch, step, steps, new DistributedTrainer.StepTimes());
                 // the same rows through the single-machine engine, as one batch
                 int total = 0;
                 for (Block b : local) {
@@ -107,8 +110,8 @@ class DistributedTrainingTest {
 
     @Test
     void cachedBlocksInLocalModeLoseTheirLineageButNoRows() throws IOException {
-        List<Block> expected = Blocks.of(TrainingFixtures.frame(300, 3), "label", "features", "id", 784, 10).collect();
-        JavaRDD<Block> cached = Blocks.cache(Blocks.of(TrainingFixtures.frame(300, 3), "label", "features", "id", 784, 10));
+        List<Block> expected = Blocks.of(TrainingFixtures.frame(300, 3), COLUMNS, 784, 10).collect();
+        JavaRDD<Block> cached = Blocks.cache(Blocks.of(TrainingFixtures.frame(300, 3), COLUMNS, 784, 10));
         List<Block> first = cached.collect();
         assertTrue(cached.rdd().isCheckpointed(), "local mode: the lineage is cut once the blocks are computed");
         assertFalse(cached.rdd().toDebugString().contains("ShuffledRowRDD"), cached.rdd().toDebugString());
@@ -163,7 +166,8 @@ class DistributedTrainingTest {
         Network net = Network.build(NetworkSpec.preset("mlp", MNIST, 10));
         float[] params = net.initialParams(3);
         DistributedTrainer trainer = new DistributedTrainer(TestSpark.session(), net, TrainingFixtures.config(1, 50, 5, 2));
-        assertArrayEquals(trainer.gradient(fromFloats, params, 0, 1, 6).grad, trainer.gradient(fromPixels, params, 0, 1, 6).grad);
+        assertArrayEquals(trainer.gradient(fromFloats, params, 0, 1, 6, new DistributedTrainer.StepTimes()).grad,
+            trainer.gradient(fromPixels, params, 0, 1, 6, new DistributedTrainer.StepTimes()).grad);
         assertEquals(trainer.evaluate(fromFloats, params), trainer.evaluate(fromPixels, params));
         fromPixels.unpersist();
         fromFloats.unpersist();
@@ -211,8 +215,7 @@ class DistributedTrainingTest {
             new TrainConfig.EarlyStopping("val_loss", 5, 0, true), 0,
             new org.sparknn.nn.train.Augmentation(2, 10, new float[] {0f}));
         JavaRDD<Block> train = blocks(400, 3);
-        JavaRDD<Block> validation = Blocks.of(TrainingFixtures.frame(500, 2).filter("id >= 'r00400'"), "label", "features",
-            "id", 784, 10).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<Block> validation = Blocks.of(TrainingFixtures.frame(500, 2).filter("id >= 'r00400'"), COLUMNS, 784, 10).persist(StorageLevel.MEMORY_ONLY());
         HadoopFiles files = new HadoopFiles(TestSpark.session().sparkContext().hadoopConfiguration());
 
         TrainState straight = TrainState.initial(net, config.optimizer(), config.regularization(), 5);

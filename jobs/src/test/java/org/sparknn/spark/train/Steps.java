@@ -10,6 +10,6 @@ public final class Steps {
     /** The summed gradient of global step {@code step} of {@code epoch}, as the training loop computes it. */
     public static float[] gradient(DistributedTrainer trainer, JavaRDD<Block> blocks, float[] params, int epoch, int step,
                                    int steps) {
-        return trainer.gradient(blocks, params, epoch, step, steps).grad;
+        return trainer.gradient(blocks, params, epoch, step, steps, new DistributedTrainer.StepTimes()).grad;
     }
 }
