@@ -82,6 +82,9 @@ public final class IngestImagesJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (format != IngestOptions.Format.parquet) {
+            options(null); // bad options fail before Spark starts (Parquet's columns are known once it has)
+        }
         return SparkJob.inSession("spark-nn ingest", spark -> {
             IngestOptions options = options(spark);
             Ingest.Result result = new Ingest(spark, options, System.out).run();
@@ -89,6 +92,7 @@ public final class IngestImagesJob implements Callable<Integer> {
         });
     }
 
+    /** The options; {@code spark} reads Parquet input's column names, and may be null for other formats. */
     IngestOptions options(SparkSession spark) {
         ParquetSource.Columns columns = null;
         if (format == IngestOptions.Format.parquet) {
@@ -99,8 +103,10 @@ public final class IngestImagesJob implements Callable<Integer> {
         } else if (imageCol != null || featuresCol != null || labelCol != null || idCol != null) {
             throw new IllegalArgumentException("--image-col, --features-col, --label-col and --id-col apply to --format parquet only");
         }
-        return new IngestOptions(format, train, trainLabels, test, testLabels, output, overwrite, name, height, width,
-            channels, resize, scale, standardize, validationFraction, seed, classNames, columns, encoding);
+        return IngestOptions.of(format, train).trainLabels(trainLabels).test(test).testLabels(testLabels)
+            .output(output, overwrite).name(name).shape(height, width, channels).resize(resize).scale(scale)
+            .standardize(standardize).validation(validationFraction, seed).classNames(classNames).parquetColumns(columns)
+            .encoding(encoding).build();
     }
 
     /** The end-of-run summary: rows read, written and rejected per split, per-class counts, time. */

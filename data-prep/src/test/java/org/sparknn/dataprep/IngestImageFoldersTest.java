@@ -73,8 +73,8 @@ class IngestImageFoldersTest {
     }
 
     private static IngestOptions options(String out, boolean resize) {
-        return new IngestOptions(IngestOptions.Format.images, train.toString(), null, test.toString(), null, out, false,
-            "pets", 4, 4, 3, resize, null, false, 0, 1, null, null);
+        return IngestOptions.images(train.toString()).test(test.toString()).output(out, false).name("pets")
+            .shape(4, 4, 3).resize(resize).validation(0, 1).build();
     }
 
     private static Ingest.Result ingest(IngestOptions o) throws IOException {
@@ -159,8 +159,8 @@ class IngestImageFoldersTest {
         Files.createSymbolicLink(root.resolve("dog/link.png"), root.resolve("dog/gone.png"));
         String out = dir.resolve("out-gray").toString();
         // grayscale asked for, stored as 8-bit pixels (the default encoding of image folders)
-        DatasetMetadata m = ingest(new IngestOptions(IngestOptions.Format.images, root.toString(), null, null, null, out,
-            false, "gray", 4, 4, 1, false, null, false, 0, 1, null, null)).metadata();
+        DatasetMetadata m = ingest(IngestOptions.images(root.toString()).output(out, false).name("gray")
+            .shape(4, 4, 1).validation(0, 1).build()).metadata();
         assertEquals(FeatureEncoding.uint8, m.encoding());
         DatasetMetadata.SplitSummary train = m.splits().get("train");
         assertEquals(new DatasetMetadata.SplitSummary(7L, 4, 3, new long[] {2, 2}), train);
@@ -186,9 +186,9 @@ class IngestImageFoldersTest {
         save(gray(4, 4, 1), "png", root.resolve("cat/unreadable.png"));
         org.sparknn.testing.FailingOpenFileSystem.register(TestSpark.session().sparkContext().hadoopConfiguration());
         String out = dir.resolve("out-unreadable").toString();
-        DatasetMetadata m = ingest(new IngestOptions(IngestOptions.Format.images,
-            org.sparknn.testing.FailingOpenFileSystem.uri(root), null, null, null, out, false, "unreadable", 4, 4, 1, false,
-            null, false, 0, 1, null, null)).metadata();
+        DatasetMetadata m = ingest(IngestOptions.images(
+            org.sparknn.testing.FailingOpenFileSystem.uri(root)).output(out, false).name("unreadable").shape(4, 4, 1)
+            .validation(0, 1).build()).metadata();
         assertEquals(new DatasetMetadata.SplitSummary(2L, 1, 1, new long[] {1}), m.splits().get("train"));
         String reason = rejects(out).get("train/cat/unreadable.png");
         assertTrue(reason != null && reason.startsWith("cannot read the file: java.nio.file.AccessDeniedException: "), reason);
@@ -209,17 +209,22 @@ class IngestImageFoldersTest {
     @Test
     void uint8IsRefusedForResizedImages() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-            () -> new IngestOptions(IngestOptions.Format.images, train.toString(), null, null, null, "out", false, "pets", 4,
-                4, 3, true, null, false, 0, 1, null, null, FeatureEncoding.uint8));
-        assertEquals("--encoding uint8 stores 8-bit pixels as they are decoded, but --resize interpolates them; use float32",
+            () -> IngestOptions.images(train.toString()).output("out", false).name("pets").shape(4, 4, 3)
+                .resize(true).validation(0, 1).encoding(FeatureEncoding.uint8).build());
+        assertEquals("encoding uint8 stores 8-bit pixels as they are decoded, but resize interpolates them; use float32",
             e.getMessage());
+        // the command line says the settings as its flags, before Spark starts
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(2, org.sparknn.io.SparkJob.execute(new IngestImagesJob(), new String[] {"--format", "images",
+            "--train", train.toString(), "--output", "out", "--resize", "--encoding", "uint8"}, new java.io.PrintWriter(err)));
+        assertEquals("error: --encoding uint8 stores 8-bit pixels as they are decoded, but --resize interpolates them;"
+            + " use float32", err.toString().strip());
     }
 
     @Test
     void infersShapeFromTheMostCommonImage() throws IOException {
         String out = dir.resolve("out-inferred").toString();
-        IngestOptions o = new IngestOptions(IngestOptions.Format.images, train.toString(), null, null, null, out, false,
-            "pets", null, null, null, false, null, false, 0, 1, null, null);
+        IngestOptions o = IngestOptions.images(train.toString()).output(out, false).name("pets").validation(0, 1).build();
         DatasetMetadata m = ingest(o).metadata();
         assertEquals("3x4x4", m.shapeString(), "4x4 is the common size and one image is in color");
         assertEquals(List.of("train"), List.copyOf(m.splits().keySet()));

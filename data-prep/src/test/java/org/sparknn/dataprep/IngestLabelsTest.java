@@ -51,8 +51,8 @@ class IngestLabelsTest {
     }
 
     private IngestOptions idx(String[] pair, String out, List<String> classNames) {
-        return new IngestOptions(IngestOptions.Format.idx, pair[0], pair[1], null, null, dir.resolve(out).toString(), false,
-            "digits", null, null, null, false, null, false, 0, 1, classNames, null);
+        return IngestOptions.idx(pair[0], pair[1]).output(dir.resolve(out).toString(), false).name("digits")
+            .validation(0, 1).classNames(classNames).build();
     }
 
     @Test
@@ -85,9 +85,9 @@ class IngestLabelsTest {
                 RowFactory.create("c", "", px), RowFactory.create("d", " 4", px), RowFactory.create("e", "3.5", px),
                 RowFactory.create("f", "7", px)), INPUT).coalesce(1).write().parquet(in);
         }
-        return new IngestOptions(IngestOptions.Format.parquet, in, null, null, null, dir.resolve(out).toString(), false,
-            "named", 1, 2, 1, false, null, false, 0, 1, classNames,
-            new ParquetSource.Columns(null, "pixels", "label", "id"));
+        return IngestOptions.parquet(in, new ParquetSource.Columns(null, "pixels", "label", "id"))
+            .output(dir.resolve(out).toString(), false).name("named").shape(1, 2, 1).validation(0, 1)
+            .classNames(classNames).build();
     }
 
     @Test

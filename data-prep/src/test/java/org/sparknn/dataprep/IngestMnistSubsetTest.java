@@ -41,9 +41,10 @@ class IngestMnistSubsetTest {
     static String printed;
 
     static IngestOptions options(String output) {
-        return new IngestOptions(IngestOptions.Format.idx, TestData.path(TestData.TRAIN_IMAGES),
-            TestData.path(TestData.TRAIN_LABELS), TestData.path(TestData.TEST_IMAGES), TestData.path(TestData.TEST_LABELS),
-            output, false, "mnist", null, null, null, false, null, true, 0.1, 7, null, null);
+        return IngestOptions.idx(TestData.path(TestData.TRAIN_IMAGES),
+            TestData.path(TestData.TRAIN_LABELS)).test(TestData.path(TestData.TEST_IMAGES))
+            .testLabels(TestData.path(TestData.TEST_LABELS)).output(output, false).name("mnist").standardize(true)
+            .validation(0.1, 7).build();
     }
 
     @BeforeAll
@@ -160,8 +161,8 @@ class IngestMnistSubsetTest {
         assertEquals(FeatureEncoding.uint8, result.metadata().encoding(), "IDX pixels are stored as bytes by default");
         String floats = dir.resolve("float32").toString();
         IngestOptions o = options(floats);
-        o = new IngestOptions(o.format(), o.train(), o.trainLabels(), o.test(), o.testLabels(), floats, false, o.name(),
-            null, null, null, false, null, true, 0.1, 7, null, null, FeatureEncoding.float32);
+        o = IngestOptions.idx(o.train(), o.trainLabels()).test(o.test()).testLabels(o.testLabels()).output(floats, false)
+            .name(o.name()).standardize(true).validation(0.1, 7).encoding(FeatureEncoding.float32).build();
         DatasetMetadata m = new Ingest(spark, o, new PrintStream(new ByteArrayOutputStream())).run().metadata();
         assertEquals(FeatureEncoding.float32, m.encoding());
         assertEquals(result.metadata().normalization(), m.normalization());
@@ -179,9 +180,8 @@ class IngestMnistSubsetTest {
     @Test
     void aFailedRunLeavesNothingBehind() {
         Path failed = dir.resolve("failed");
-        IngestOptions mismatched = new IngestOptions(IngestOptions.Format.idx, TestData.path(TestData.TRAIN_IMAGES),
-            TestData.path(TestData.TEST_LABELS), null, null, failed.toString(), false, "mnist", null, null, null, false,
-            null, false, 0, 7, null, null);
+        IngestOptions mismatched = IngestOptions.idx(TestData.path(TestData.TRAIN_IMAGES),
+            TestData.path(TestData.TEST_LABELS)).output(failed.toString(), false).name("mnist").validation(0, 7).build();
         IdxFormatException e = assertThrows(IdxFormatException.class,
             () -> new Ingest(TestSpark.session(), mismatched, System.out).run());
         assertTrue(e.getMessage().contains("has 1000 labels but"), e.getMessage());

@@ -47,8 +47,8 @@ class IngestParquetTest {
             RowFactory.create("t2", "dog", List.of(1.0, 2.0, 3.0, 4.0, 5.0)),
             RowFactory.create("t3", null, List.of(1.0, 2.0, 3.0, 4.0, 5.0, 6.0))));
         String out = dir.resolve("out").toString();
-        IngestOptions o = new IngestOptions(IngestOptions.Format.parquet, train, null, test, null, out, false, "toy",
-            1, 2, 3, false, null, true, 0, 1, null, new ParquetSource.Columns(null, "pixels", "animal", "key"));
+        IngestOptions o = IngestOptions.parquet(train, new ParquetSource.Columns(null, "pixels", "animal", "key"))
+            .test(test).output(out, false).name("toy").shape(1, 2, 3).standardize(true).validation(0, 1).build();
         DatasetMetadata m = new Ingest(spark, o, new PrintStream(new ByteArrayOutputStream())).run().metadata();
 
         // By hand: channel 0 values 0,2,4,6 -> mean 3, variance (9+1+1+9)/4 = 5;

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -25,12 +24,8 @@ import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.optim.LearningRate;
-import org.sparknn.nn.optim.Optimizer;
-import org.sparknn.nn.optim.OptimizerChoice;
-import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.ModelSpec;
 import org.sparknn.nn.spec.NetworkSpec;
-import org.sparknn.nn.train.TrainState;
 import org.sparknn.report.Report;
 import org.sparknn.spark.store.ModelStore;
 import org.sparknn.spark.train.Block;
@@ -40,6 +35,7 @@ import org.sparknn.spark.train.DistributedTrainer;
 import org.sparknn.spark.train.EpochMetrics;
 import org.sparknn.spark.train.RunState;
 import org.sparknn.spark.train.TrainConfig;
+import org.sparknn.spark.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -144,14 +140,12 @@ public final class TrainJob implements Callable<Integer> {
 
     /** The configuration; {@code fill} is each channel's normalized black, for augmentation. */
     TrainConfig config(float[] fill) {
-        Optimizer opt = OptimizerChoice.named(optimizer).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay)
-            .momentum(momentum, nesterov).build();
-        TrainConfig.EarlyStopping es = monitor == null ? null
-            : new TrainConfig.EarlyStopping(monitor, patience, minDelta, !noRestoreBest);
-        return new TrainConfig(epochs, batchSize, seed, opt,
-            new LearningRate(learningRate, schedule, lrStepEpochs, lrGamma, lrMin, warmupEpochs),
-            new Regularization(l1, l2), loss, depth, es, logEvery,
-            new org.sparknn.nn.train.Augmentation(augmentShift, augmentRotation, fill));
+        return TrainConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed).optimizer(optimizer)
+            .learningRate(learningRate).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay)
+            .momentum(momentum, nesterov).penalties(l1, l2).loss(loss).lrSchedule(schedule.name())
+            .lrStep(lrStepEpochs, lrGamma).lrMin(lrMin).warmupEpochs(warmupEpochs)
+            .earlyStopping(monitor, patience, minDelta, !noRestoreBest).augmentation(augmentShift, augmentRotation, fill)
+            .aggregationDepth(depth).logEvery(logEvery).build();
     }
 
     /** Trains and writes the model; returns the test accuracy, or NaN without a test split. */
@@ -176,84 +170,33 @@ public final class TrainJob implements Callable<Integer> {
                 + input);
         }
         ModelSpec modelSpec = ModelSpec.of(spec, meta.classNames(), meta.normalization());
-        Network net = Network.build(modelSpec, Blas.get());
         int parts = numPartitions != null ? numPartitions : spark.sparkContext().defaultParallelism();
         if (parts < 1) {
             throw new IllegalArgumentException("--partitions must be positive, got " + parts);
         }
-        System.out.printf("training %s: %d parameters, %d classes, input %s; driver BLAS %s%n",
-            specFile != null ? specFile : preset, net.paramCount(), meta.numClasses(), input, Blas.get().describe());
+        boolean hasValidation = splitExists(files, "validation");
+        boolean hasTest = splitExists(files, "test");
 
-        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "train", System.out, 60_000)) {
+        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "train", System.out, 60_000);
+             TrainingRun run = new TrainingRun(spark, modelSpec, config, blocks(spark, "train", parts, modelSpec, meta),
+                 hasValidation ? blocks(spark, "validation", parts, modelSpec, meta) : null)) {
+            Network net = run.network();
+            System.out.printf("training %s: %d parameters, %d classes, input %s; driver BLAS %s%n",
+                specFile != null ? specFile : preset, net.paramCount(), meta.numClasses(), input, Blas.get().describe());
             progress.step("packing the training data into " + parts + " cached blocks");
             long loadStart = System.nanoTime();
-            JavaRDD<Block> train = Blocks.cache(blocks(spark, "train", parts, net, meta));
-            boolean hasValidation = splitExists(files, "validation");
-            boolean hasTest = splitExists(files, "test");
-            JavaRDD<Block> validation = hasValidation
-                ? Blocks.cache(blocks(spark, "validation", parts, net, meta)) : null;
-            long rows = train.map(Block::size).fold(0, Integer::sum);
+            long rows = run.rows();
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             System.out.printf("training rows: %d in %d partitions (%.1f s to load)%s%n", rows, parts, loadSeconds,
                 hasValidation ? "; validating on the validation split" : "");
 
-            String fingerprint = "spec=" + spec.toJson().replaceAll("\\s+", "") + " dataset=" + dataset + " rows=" + rows
-                + " partitions=" + parts + " epochs=" + epochs + " batch=" + batchSize + " seed=" + seed + " optimizer="
-                + config.optimizer() + " lr=" + config.learningRate() + " reg=" + config.regularization() + " loss=" + loss
-                + " earlyStopping=" + config.earlyStopping() + " augmentation=" + config.augmentation();
             Checkpoints checkpoints = checkpointDir == null ? null
-                : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint,
-                    DatasetSchema.identity(files, dataset, List.of("train", "validation")), attempt);
-            TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), seed);
-            RunState run = RunState.start();
-            float[] best = null;
-            boolean resuming = resume;
-            if (!resume && checkpoints != null && checkpoints.any()) {
-                if (!checkpoints.writtenByEarlierAttempt()) {
-                    throw new IllegalArgumentException(checkpointDir + " already holds checkpoints; pass --resume to continue"
-                        + " that run, or use an empty --checkpoint-dir");
-                }
-                System.out.println(attempt + ": continuing from the checkpoints an earlier attempt wrote");
-                resuming = true;
-            }
-            if (resuming) {
-                Optional<Checkpoints.Loaded> loaded = checkpoints.latest(net.paramCount(),
-                    config.optimizer().stateSize(net.paramCount()));
-                if (loaded.isPresent()) {
-                    Checkpoints.Loaded l = loaded.get();
-                    state = new TrainState(net, config.optimizer(), config.regularization(), l.params(), l.optimizerState(),
-                        l.optimizerSteps());
-                    run = l.run();
-                    best = l.best();
-                    System.out.printf("resuming from %s: epoch %d, step %d%n", l.path(), run.epoch() + 1, run.stepInEpoch());
-                } else {
-                    System.out.println("no checkpoint in " + checkpointDir + ": starting from scratch");
-                }
-            }
+                : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint(spec, rows, parts,
+                    config), DatasetSchema.identity(files, dataset, List.of("train", "validation")), attempt);
+            TrainingRun.Start start = start(run, checkpoints, attempt);
             progress.step("training");
             long trainStart = System.nanoTime();
-            DistributedTrainer trainer = new DistributedTrainer(spark, net, config);
-            DistributedTrainer.Result result = trainer.fit(train, validation, state, run, best, checkpoints,
-                new DistributedTrainer.Listener() {
-                    @Override
-                    public void step(int epoch, int step, int steps, double loss, double accuracy, double ips, double eta) {
-                        System.out.printf("epoch %d/%d step %d/%d: loss %.4f, accuracy %.4f, %.0f images/s, ETA %s%n",
-                            epoch, epochs, step, steps, loss, accuracy, ips, duration(eta));
-                    }
-
-                    @Override
-                    public void epoch(EpochMetrics m) {
-                        System.out.printf("epoch %d/%d done: loss %.4f, accuracy %.4f%s, %.1f s, %.0f images/s%n", m.epoch(),
-                            epochs, m.loss(), m.accuracy(), m.valLoss() == null ? ""
-                                : String.format(", val_loss %.4f, val_accuracy %.4f", m.valLoss(), m.valAccuracy()),
-                            m.seconds(), m.imagesPerSecond());
-                    }
-
-                    @Override
-                    public void checkpoint(String path) {
-                        System.out.println("checkpoint " + path);
-                    }
-                });
+            DistributedTrainer.Result result = run.fit(start, checkpoints, new Progress());
             double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
             RunState done = result.run();
             if (done.stopped()) {
@@ -263,8 +206,7 @@ public final class TrainJob implements Callable<Integer> {
             DistributedTrainer.LossAndAccuracy test = null;
             if (hasTest) {
                 progress.step("evaluating on the test split");
-                JavaRDD<Block> testBlocks = blocks(spark, "test", parts, net, meta);
-                test = trainer.evaluate(testBlocks, result.state().params());
+                test = run.evaluate(blocks(spark, "test", parts, modelSpec, meta), result.state().params());
                 System.out.printf("test: loss %.4f, accuracy %.4f on %d rows%n", test.loss(), test.accuracy(), test.count());
             }
             progress.step("writing the model to " + output);
@@ -294,13 +236,67 @@ public final class TrainJob implements Callable<Integer> {
             ModelStore.write(files, output, overwrite, new ModelDirectory(modelSpec, net, result.state().params()),
                 training, done.history(), attempt);
             Path report = new Report(files, output).render();
-            train.unpersist();
-            if (validation != null) {
-                validation.unpersist();
-            }
             System.out.printf("%nmodel written to %s in %.1f s of training%s%nreport: %s%n", output, trainSeconds,
                 test == null ? "" : String.format("; test accuracy %.4f", test.accuracy()), report);
             return test == null ? Double.NaN : test.accuracy();
+        }
+    }
+
+    /** What a checkpoint must have been written by: the same spec, data, partitions and configuration. */
+    private String fingerprint(NetworkSpec spec, long rows, int parts, TrainConfig config) {
+        return "spec=" + spec.toJson().replaceAll("\\s+", "") + " dataset=" + dataset + " rows=" + rows
+            + " partitions=" + parts + " epochs=" + epochs + " batch=" + batchSize + " seed=" + seed + " optimizer="
+            + config.optimizer() + " lr=" + config.learningRate() + " reg=" + config.regularization() + " loss=" + loss
+            + " earlyStopping=" + config.earlyStopping() + " augmentation=" + config.augmentation();
+    }
+
+    /**
+     * Where the run starts: the newest checkpoint with {@code --resume}, or when an earlier attempt
+     * of this application wrote the checkpoints; otherwise from scratch, into an empty checkpoint
+     * directory.
+     */
+    private TrainingRun.Start start(TrainingRun run, Checkpoints checkpoints, AppAttempt attempt) throws IOException {
+        boolean resuming = resume;
+        if (!resume && checkpoints != null && checkpoints.any()) {
+            if (!checkpoints.writtenByEarlierAttempt()) {
+                throw new IllegalArgumentException(checkpointDir + " already holds checkpoints; pass --resume to continue"
+                    + " that run, or use an empty --checkpoint-dir");
+            }
+            System.out.println(attempt + ": continuing from the checkpoints an earlier attempt wrote");
+            resuming = true;
+        }
+        if (!resuming) {
+            return run.fresh();
+        }
+        TrainingRun.Start start = run.resume(checkpoints);
+        if (start.from() == null) {
+            System.out.println("no checkpoint in " + checkpointDir + ": starting from scratch");
+        } else {
+            System.out.printf("resuming from %s: epoch %d, step %d%n", start.from(), start.run().epoch() + 1,
+                start.run().stepInEpoch());
+        }
+        return start;
+    }
+
+    /** Progress lines on standard output. */
+    private final class Progress implements DistributedTrainer.Listener {
+        @Override
+        public void step(int epoch, int step, int steps, double loss, double accuracy, double ips, double eta) {
+            System.out.printf("epoch %d/%d step %d/%d: loss %.4f, accuracy %.4f, %.0f images/s, ETA %s%n",
+                epoch, epochs, step, steps, loss, accuracy, ips, duration(eta));
+        }
+
+        @Override
+        public void epoch(EpochMetrics m) {
+            System.out.printf("epoch %d/%d done: loss %.4f, accuracy %.4f%s, %.1f s, %.0f images/s%n", m.epoch(),
+                epochs, m.loss(), m.accuracy(), m.valLoss() == null ? ""
+                    : String.format(", val_loss %.4f, val_accuracy %.4f", m.valLoss(), m.valAccuracy()),
+                m.seconds(), m.imagesPerSecond());
+        }
+
+        @Override
+        public void checkpoint(String path) {
+            System.out.println("checkpoint " + path);
         }
     }
 
@@ -314,11 +310,11 @@ public final class TrainJob implements Callable<Integer> {
      * files are split and read in a fixed order, so with at least {@code parts} input partitions
      * they are merged without a shuffle; with fewer, rows are hash-partitioned by id and sorted.
      */
-    private JavaRDD<Block> blocks(SparkSession spark, String split, int parts, Network net, DatasetMetadata meta) {
+    private JavaRDD<Block> blocks(SparkSession spark, String split, int parts, ModelSpec spec, DatasetMetadata meta) {
         Dataset<Row> df = DatasetSchema.readSplit(spark, dataset, split, meta);
         df = df.rdd().getNumPartitions() >= parts ? df.coalesce(parts)
             : df.repartition(parts, col(DatasetSchema.ID)).sortWithinPartitions(DatasetSchema.ID);
-        return Blocks.ofDataset(df, net.inputSize(), meta.numClasses());
+        return Blocks.ofDataset(df, spec.network().input().size(), meta.numClasses());
     }
 
     /** Each channel's value of a black (raw 0) pixel after the dataset's normalization. */

@@ -36,10 +36,10 @@ final class JobFixtures {
         if (dataset == null) {
             try {
                 String d = root().resolve("mnist").toString();
-                new Ingest(TestSpark.session(), new IngestOptions(IngestOptions.Format.idx,
-                    TestData.path(TestData.TRAIN_IMAGES), TestData.path(TestData.TRAIN_LABELS),
-                    TestData.path(TestData.TEST_IMAGES), TestData.path(TestData.TEST_LABELS), d, false, "mnist", null,
-                    null, null, false, null, false, 0.1, 1, null, null), new PrintStream(new ByteArrayOutputStream())).run();
+                new Ingest(TestSpark.session(), IngestOptions.idx(TestData.path(TestData.TRAIN_IMAGES),
+                    TestData.path(TestData.TRAIN_LABELS)).test(TestData.path(TestData.TEST_IMAGES))
+                    .testLabels(TestData.path(TestData.TEST_LABELS)).output(d, false).name("mnist").validation(0.1, 1)
+                    .build(), new PrintStream(new ByteArrayOutputStream())).run();
                 dataset = d;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -41,9 +41,10 @@ class SparkMlModelInJobsTest {
     static void ingestStandardized() throws IOException {
         dir = JobFixtures.newDir("spark-ml");
         dataset = dir.resolve("mnist-standardized").toString();
-        new Ingest(TestSpark.session(), new IngestOptions(IngestOptions.Format.idx, TestData.path(TestData.TRAIN_IMAGES),
-            TestData.path(TestData.TRAIN_LABELS), TestData.path(TestData.TEST_IMAGES), TestData.path(TestData.TEST_LABELS),
-            dataset, false, "mnist", null, null, null, false, null, true, 0, 1, null, null),
+        new Ingest(TestSpark.session(), IngestOptions.idx(TestData.path(TestData.TRAIN_IMAGES),
+            TestData.path(TestData.TRAIN_LABELS)).test(TestData.path(TestData.TEST_IMAGES))
+            .testLabels(TestData.path(TestData.TEST_LABELS)).output(dataset, false).name("mnist").standardize(true)
+            .validation(0, 1).build(),
             new PrintStream(new ByteArrayOutputStream())).run();
     }
 

@@ -33,9 +33,10 @@ class TrainJobTest {
     @BeforeAll
     static void ingest() throws IOException {
         dataset = dir.resolve("mnist").toString();
-        new Ingest(TestSpark.session(), new IngestOptions(IngestOptions.Format.idx, TestData.path(TestData.TRAIN_IMAGES),
-            TestData.path(TestData.TRAIN_LABELS), TestData.path(TestData.TEST_IMAGES), TestData.path(TestData.TEST_LABELS),
-            dataset, false, "mnist", null, null, null, false, null, false, 0.1, 1, null, null),
+        new Ingest(TestSpark.session(), IngestOptions.idx(TestData.path(TestData.TRAIN_IMAGES),
+            TestData.path(TestData.TRAIN_LABELS)).test(TestData.path(TestData.TEST_IMAGES))
+            .testLabels(TestData.path(TestData.TEST_LABELS)).output(dataset, false).name("mnist").validation(0.1, 1)
+            .build(),
             new PrintStream(new ByteArrayOutputStream())).run();
     }
 
@@ -134,9 +135,9 @@ class TrainJobTest {
     }
 
     private static void ingest(String out, boolean overwrite, boolean standardize) throws IOException {
-        new Ingest(TestSpark.session(), new IngestOptions(IngestOptions.Format.idx, TestData.path(TestData.TRAIN_IMAGES),
-            TestData.path(TestData.TRAIN_LABELS), null, null, out, overwrite, "mnist", null, null, null, false, null,
-            standardize, 0.1, 1, null, null), new PrintStream(new ByteArrayOutputStream())).run();
+        new Ingest(TestSpark.session(), IngestOptions.idx(TestData.path(TestData.TRAIN_IMAGES),
+            TestData.path(TestData.TRAIN_LABELS)).output(out, overwrite).name("mnist").standardize(standardize)
+            .validation(0.1, 1).build(), new PrintStream(new ByteArrayOutputStream())).run();
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -3,7 +3,6 @@ package org.sparknn.spark.ml;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.DoubleParam;
@@ -23,21 +22,13 @@ import org.apache.spark.sql.SparkSession;
 import org.sparknn.dataset.DatasetMetadata;
 import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.layer.Shape;
-import org.sparknn.nn.linalg.Blas;
-import org.sparknn.nn.model.Network;
-import org.sparknn.nn.optim.LearningRate;
-import org.sparknn.nn.optim.Optimizer;
-import org.sparknn.nn.optim.OptimizerChoice;
-import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.ModelSpec;
 import org.sparknn.nn.spec.NetworkSpec;
-import org.sparknn.nn.train.TrainState;
 import org.sparknn.spark.input.ImageColumns;
-import org.sparknn.spark.train.Block;
 import org.sparknn.spark.train.Blocks;
 import org.sparknn.spark.train.DistributedTrainer;
-import org.sparknn.spark.train.RunState;
 import org.sparknn.spark.train.TrainConfig;
+import org.sparknn.spark.train.TrainingRun;
 
 /**
  * Spark ML estimator that trains a spark-nn network by data-parallel mini-batch training. Features
@@ -58,6 +49,11 @@ public class NeuralNetClassifier
     private final IntParam batchSize;
     private final Param<String> optimizer;
     private final DoubleParam learningRate;
+    private final DoubleParam beta1;
+    private final DoubleParam beta2;
+    private final DoubleParam epsilon;
+    private final IntParam lrStepEpochs;
+    private final DoubleParam lrGamma;
     private final DoubleParam momentum;
     private final DoubleParam weightDecay;
     private final DoubleParam l1;
@@ -95,12 +91,17 @@ public class NeuralNetClassifier
         batchSize = new IntParam(this, "batchSize", "global mini-batch size", ParamValidators.gtEq(1));
         optimizer = new Param<>(this, "optimizer", "adam, adamw or sgd");
         learningRate = new DoubleParam(this, "learningRate", "learning rate", ParamValidators.gt(0));
+        beta1 = new DoubleParam(this, "beta1", "Adam's first-moment decay rate", ParamValidators.inRange(0, 1, true, false));
+        beta2 = new DoubleParam(this, "beta2", "Adam's second-moment decay rate", ParamValidators.inRange(0, 1, true, false));
+        epsilon = new DoubleParam(this, "epsilon", "Adam's denominator term", ParamValidators.gt(0));
+        lrStepEpochs = new IntParam(this, "lrStepEpochs", "step schedule: epochs between decays", ParamValidators.gtEq(1));
+        lrGamma = new DoubleParam(this, "lrGamma", "step schedule: decay factor", ParamValidators.inRange(0, 1, false, true));
         momentum = new DoubleParam(this, "momentum", "SGD momentum", ParamValidators.inRange(0, 1, true, false));
         weightDecay = new DoubleParam(this, "weightDecay", "AdamW weight decay", ParamValidators.gtEq(0));
         l1 = new DoubleParam(this, "l1", "L1 penalty on weights", ParamValidators.gtEq(0));
         l2 = new DoubleParam(this, "l2", "L2 penalty on weights", ParamValidators.gtEq(0));
         loss = new Param<>(this, "loss", "cross_entropy, mse or hinge");
-        lrSchedule = new Param<>(this, "lrSchedule", "constant or cosine learning-rate schedule");
+        lrSchedule = new Param<>(this, "lrSchedule", "constant, step or cosine learning-rate schedule");
         seed = new LongParam(this, "seed", "seed of initialization, shuffling and dropout");
         numPartitions = new IntParam(this, "numPartitions", "partitions to train on (0: as the input is)",
             ParamValidators.gtEq(0));
@@ -136,6 +137,11 @@ public class NeuralNetClassifier
         setDefault(optimizer, "adam");
         setDefault(learningRate, 0.001);
         setDefault(momentum, 0.0);
+        setDefault(beta1, 0.9);
+        setDefault(beta2, 0.999);
+        setDefault(epsilon, 1e-7);
+        setDefault(lrStepEpochs, 1);
+        setDefault(lrGamma, 0.5);
         setDefault(weightDecay, 0.004);
         setDefault(l1, 0.0);
         setDefault(l2, 0.0);
@@ -173,6 +179,46 @@ public class NeuralNetClassifier
 
     public DoubleParam learningRate() {
         return learningRate;
+    }
+
+    public DoubleParam beta1() {
+        return beta1;
+    }
+
+    public DoubleParam beta2() {
+        return beta2;
+    }
+
+    public DoubleParam epsilon() {
+        return epsilon;
+    }
+
+    public IntParam lrStepEpochs() {
+        return lrStepEpochs;
+    }
+
+    public DoubleParam lrGamma() {
+        return lrGamma;
+    }
+
+    public NeuralNetClassifier setBeta1(double v) {
+        return (NeuralNetClassifier) set(beta1, v);
+    }
+
+    public NeuralNetClassifier setBeta2(double v) {
+        return (NeuralNetClassifier) set(beta2, v);
+    }
+
+    public NeuralNetClassifier setEpsilon(double v) {
+        return (NeuralNetClassifier) set(epsilon, v);
+    }
+
+    public NeuralNetClassifier setLrStepEpochs(int v) {
+        return (NeuralNetClassifier) set(lrStepEpochs, v);
+    }
+
+    public NeuralNetClassifier setLrGamma(double v) {
+        return (NeuralNetClassifier) set(lrGamma, v);
     }
 
     public DoubleParam momentum() {
@@ -356,23 +402,16 @@ public class NeuralNetClassifier
         return (T) getOrDefault(p);
     }
 
-    /** The training configuration these params describe (validated). */
+    /** The training configuration these params describe (validated): TrainJob's settings, by the same names. */
     TrainConfig trainConfig() {
-        Optimizer o = OptimizerChoice.named(value(optimizer)).weightDecay(value(weightDecay))
-            .momentum(value(momentum), value(nesterov)).build();
-        String schedule = value(lrSchedule);
-        double lr = value(learningRate);
-        LearningRate rate = switch (schedule) {
-            case "constant" -> new LearningRate(lr, LearningRate.Schedule.constant, 1, 1, 0, value(warmupEpochs));
-            case "cosine" -> new LearningRate(lr, LearningRate.Schedule.cosine, 1, 1, value(lrMin), value(warmupEpochs));
-            default -> throw new IllegalArgumentException("lrSchedule must be constant or cosine, got '" + schedule + "'");
-        };
-        String monitor = value(earlyStoppingMonitor);
-        TrainConfig.EarlyStopping es = monitor.isEmpty() ? null
-            : new TrainConfig.EarlyStopping(monitor, value(patience), value(minDelta), value(restoreBest));
-        return new TrainConfig(value(epochs), value(batchSize), value(seed), o, rate,
-            new Regularization(value(l1), value(l2)), value(loss), value(aggregationDepth), es, 0,
-            new org.sparknn.nn.train.Augmentation(value(augmentShift), value(augmentRotation), null));
+        return TrainConfig.builder().epochs(value(epochs)).batchSize(value(batchSize)).seed(value(seed))
+            .optimizer(value(optimizer)).learningRate(value(learningRate)).betas(value(beta1), value(beta2))
+            .epsilon(value(epsilon)).weightDecay(value(weightDecay)).momentum(value(momentum), value(nesterov))
+            .penalties(value(l1), value(l2)).loss(value(loss)).lrSchedule(value(lrSchedule))
+            .lrStep(value(lrStepEpochs), value(lrGamma)).lrMin(value(lrMin)).warmupEpochs(value(warmupEpochs))
+            .earlyStopping(value(earlyStoppingMonitor), value(patience), value(minDelta), value(restoreBest))
+            .augmentation(value(augmentShift), value(augmentRotation), null).aggregationDepth(value(aggregationDepth))
+            .build();
     }
 
     @Override
@@ -402,7 +441,6 @@ public class NeuralNetClassifier
         }
         // the normalization the features had; without dataset metadata it is unknown: used as given
         ModelSpec modelSpec = ModelSpec.of(spec, classNames, meta == null ? null : meta.normalization());
-        Network net = Network.build(modelSpec, Blas.get());
         Dataset<Row> df = dataset.toDF();
         Dataset<Row> validationRows = null;
         String indicator = value(validationIndicatorCol);
@@ -417,23 +455,14 @@ public class NeuralNetClassifier
             df = df.repartition(parts);
         }
         ImageColumns columns = ImageColumns.ml(getLabelCol(), getFeaturesCol(), null);
-        JavaRDD<Block> blocks = Blocks.cache(Blocks.of(df, columns, length, classes));
-        JavaRDD<Block> validation = validationRows == null ? null
-            : Blocks.cache(Blocks.of(validationRows, columns, length, classes));
-        try {
-            TrainState state = TrainState.initial(net, config.optimizer(), config.regularization(), config.seed());
-            DistributedTrainer.Result r = new DistributedTrainer(spark, net, config).fit(blocks, validation, state,
-                RunState.start(), null, null, new DistributedTrainer.Listener() { });
+        try (TrainingRun run = new TrainingRun(spark, modelSpec, config, Blocks.of(df, columns, length, classes),
+                validationRows == null ? null : Blocks.of(validationRows, columns, length, classes))) {
+            DistributedTrainer.Result r = run.fit(run.fresh(), null, new DistributedTrainer.Listener() { });
             NeuralNetClassificationModel fitted = new NeuralNetClassificationModel(uid, modelSpec, r.state().params(),
                 r.run().history());
             return copyValues(fitted, extractParamMap()).setParent(this);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        } finally {
-            blocks.unpersist(false);
-            if (validation != null) {
-                validation.unpersist(false);
-            }
         }
     }
 

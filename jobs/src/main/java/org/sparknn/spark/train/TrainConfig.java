@@ -4,6 +4,7 @@ import java.io.Serializable;
 import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Optimizer;
+import org.sparknn.nn.optim.OptimizerChoice;
 import org.sparknn.nn.optim.Regularization;
 import org.sparknn.nn.spec.SettingException;
 import org.sparknn.nn.train.Augmentation;
@@ -100,5 +101,191 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
 
     public Loss lossFunction() {
         return Loss.parse(loss);
+    }
+
+    /** A configuration built from settings named by their concept names, each with its default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The settings of a training run, named as the Spark ML params name them. Every front end fills
+     * one, so they share the same settings and defaults; {@link #build()} validates them.
+     */
+    public static final class Builder {
+        private int epochs = 5;
+        private int batchSize = 128;
+        private long seed = 42;
+        private String optimizer = "adam";
+        private double learningRate = 0.001;
+        private double beta1 = 0.9;
+        private double beta2 = 0.999;
+        private double epsilon = 1e-7;
+        private double weightDecay = 0.004;
+        private double momentum;
+        private boolean nesterov;
+        private double l1;
+        private double l2;
+        private String loss = "cross_entropy";
+        private String lrSchedule = "constant";
+        private int lrStepEpochs = 1;
+        private double lrGamma = 0.5;
+        private double lrMin;
+        private double warmupEpochs;
+        private String earlyStoppingMonitor;
+        private int patience = 2;
+        private double minDelta;
+        private boolean restoreBest = true;
+        private int augmentShift;
+        private double augmentRotation;
+        private float[] augmentFill;
+        private int aggregationDepth = 2;
+        private int logEvery;
+
+        private Builder() {
+        }
+
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /** adam, adamw or sgd. */
+        public Builder optimizer(String v) {
+            optimizer = v;
+            return this;
+        }
+
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
+        }
+
+        /** Adam's and AdamW's moment decay rates. */
+        public Builder betas(double b1, double b2) {
+            beta1 = b1;
+            beta2 = b2;
+            return this;
+        }
+
+        /** Adam's and AdamW's denominator term. */
+        public Builder epsilon(double v) {
+            epsilon = v;
+            return this;
+        }
+
+        /** AdamW's decoupled weight decay. */
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        /** SGD's momentum, Nesterov's or classical. */
+        public Builder momentum(double v, boolean useNesterov) {
+            momentum = v;
+            nesterov = useNesterov;
+            return this;
+        }
+
+        /** L1 and L2 penalties on weights. */
+        public Builder penalties(double v1, double v2) {
+            l1 = v1;
+            l2 = v2;
+            return this;
+        }
+
+        /** cross_entropy, mse or hinge. */
+        public Builder loss(String v) {
+            loss = v;
+            return this;
+        }
+
+        /** constant, step or cosine. */
+        public Builder lrSchedule(String v) {
+            lrSchedule = v;
+            return this;
+        }
+
+        /** The step schedule: epochs between decays, and the decay factor. */
+        public Builder lrStep(int epochsBetween, double gamma) {
+            lrStepEpochs = epochsBetween;
+            lrGamma = gamma;
+            return this;
+        }
+
+        /** The cosine schedule's final learning rate. */
+        public Builder lrMin(double v) {
+            lrMin = v;
+            return this;
+        }
+
+        /** Linear warm-up of the learning rate, in epochs. */
+        public Builder warmupEpochs(double v) {
+            warmupEpochs = v;
+            return this;
+        }
+
+        /**
+         * Early stopping on {@code monitor} (val_loss or val_accuracy; null or empty for none) after
+         * {@code patience} epochs without an improvement of more than {@code minDelta}.
+         */
+        public Builder earlyStopping(String monitor, int patienceEpochs, double delta, boolean restore) {
+            earlyStoppingMonitor = monitor;
+            patience = patienceEpochs;
+            minDelta = delta;
+            restoreBest = restore;
+            return this;
+        }
+
+        /**
+         * Random shifts of up to {@code shift} pixels and rotations of up to {@code rotation}
+         * degrees; {@code fill} is each channel's value for uncovered pixels (null: 0).
+         */
+        public Builder augmentation(int shift, double rotation, float[] fill) {
+            augmentShift = shift;
+            augmentRotation = rotation;
+            augmentFill = fill;
+            return this;
+        }
+
+        public Builder aggregationDepth(int v) {
+            aggregationDepth = v;
+            return this;
+        }
+
+        /** A progress line every this many steps (0: epoch ends only). */
+        public Builder logEvery(int v) {
+            logEvery = v;
+            return this;
+        }
+
+        /** The validated configuration. */
+        public TrainConfig build() {
+            Optimizer o = OptimizerChoice.named(optimizer).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay)
+                .momentum(momentum, nesterov).build();
+            LearningRate.Schedule schedule;
+            try {
+                schedule = LearningRate.Schedule.valueOf(lrSchedule);
+            } catch (IllegalArgumentException e) {
+                throw new SettingException("lrSchedule must be constant, step or cosine, got '" + lrSchedule + "'",
+                    "lrSchedule");
+            }
+            EarlyStopping es = earlyStoppingMonitor == null || earlyStoppingMonitor.isEmpty() ? null
+                : new EarlyStopping(earlyStoppingMonitor, patience, minDelta, restoreBest);
+            return new TrainConfig(epochs, batchSize, seed, o,
+                new LearningRate(learningRate, schedule, lrStepEpochs, lrGamma, lrMin, warmupEpochs),
+                new Regularization(l1, l2), loss, aggregationDepth, es, logEvery,
+                new Augmentation(augmentShift, augmentRotation, augmentFill));
+        }
     }
 }

@@ -105,6 +105,21 @@ class NeuralNetClassifierTest {
     }
 
     @Test
+    void takesTrainJobsSettings() {
+        Dataset<Row> small = train.limit(400).cache();
+        NeuralNetClassifier base = new NeuralNetClassifier().setModel("mlp2").setEpochs(2).setBatchSize(100).setSeed(5);
+        NeuralNetClassificationModel stepped = base.copy(new ParamMap()).setLrSchedule("step").setLrStepEpochs(1)
+            .setLrGamma(0.25).fit(small);
+        assertEquals(0.001, stepped.history().get(0).learningRate(), 1e-12);
+        assertEquals(0.00025, stepped.history().get(1).learningRate(), 1e-12, "the step schedule decays each epoch");
+        float[] defaults = base.fit(small).weights();
+        float[] otherBetas = base.copy(new ParamMap()).setBeta1(0.5).setBeta2(0.9).setEpsilon(1e-3).fit(small).weights();
+        assertTrue(!java.util.Arrays.equals(defaults, otherBetas), "Adam's betas and epsilon are the estimator's to set");
+        assertArrayEquals(defaults, base.copy(new ParamMap()).setBeta1(0.9).setBeta2(0.999).setEpsilon(1e-7).fit(small)
+            .weights(), "the defaults are TrainJob's");
+    }
+
+    @Test
     void validatesEveryEpochAndStopsEarly() {
         Dataset<Row> marked = train.withColumn("isVal", col("id").geq("r01800"));
         NeuralNetClassificationModel model = new NeuralNetClassifier().setModel("mlp2").setEpochs(4).setBatchSize(100)
