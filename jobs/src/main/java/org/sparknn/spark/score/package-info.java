@@ -1,2 +1,5 @@
-/** Scoring datasets in batches of rows, evaluation metrics, and the mistakes the report shows. */
+/**
+ * The one scorer: forward passes over a DataFrame's rows, a pass of rows at a time, into ScoreJob's
+ * columns or the Spark ML model's; evaluation metrics, and the mistakes the report shows.
+ */
 package org.sparknn.spark.score;
