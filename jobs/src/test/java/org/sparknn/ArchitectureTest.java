@@ -39,7 +39,8 @@ class ArchitectureTest {
         MAY_USE.put("dataprep", List.of("nn", "io", "dataset"));
         MAY_USE.put("spark.input", List.of("nn", "io", "dataset", "dataprep"));
         MAY_USE.put("spark.task", List.of("nn", "io"));
-        MAY_USE.put("spark.train", List.of("nn", "io", "dataset", "spark.input", "spark.task"));
+        MAY_USE.put("spark.collective", List.of());
+        MAY_USE.put("spark.train", List.of("nn", "io", "dataset", "spark.input", "spark.task", "spark.collective"));
         MAY_USE.put("spark.score", List.of("nn", "io", "dataset", "spark.input", "spark.task"));
         MAY_USE.put("spark.store", List.of("nn", "io", "spark.train"));
         MAY_USE.put("spark.ml", List.of("nn", "io", "dataset", "spark.input", "spark.task", "spark.train", "spark.score",
@@ -49,8 +50,8 @@ class ArchitectureTest {
         MAY_USE.put("report", List.of("nn", "io", "spark.score", "spark.store"));
         MAY_USE.put("notebook", List.of("nn", "io", "dataset", "spark.input", "spark.train", "spark.score", "spark.store",
             "spark.ml", "report"));
-        MAY_USE.put("jobs", List.of("nn", "io", "dataset", "dataprep", "spark.input", "spark.task", "spark.train",
-            "spark.score", "spark.store", "spark.ml", "report"));
+        MAY_USE.put("jobs", List.of("nn", "io", "dataset", "dataprep", "spark.input", "spark.task", "spark.collective",
+            "spark.train", "spark.score", "spark.store", "spark.ml", "report"));
     }
 
     /** The entry of {@link #MAY_USE} a package belongs to. */

@@ -17,7 +17,7 @@ public final class TestSpark {
         if (session == null) {
             String tmp = System.getProperty("java.io.tmpdir");
             session = SparkSession.builder()
-                .master("local[2]")
+                .master("local[4]") // four task slots: barrier stages of up to four partitions
                 .appName("spark-nn-tests")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")

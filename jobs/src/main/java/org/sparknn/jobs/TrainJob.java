@@ -111,6 +111,11 @@ public final class TrainJob implements Callable<Integer> {
     long seed;
     @Option(names = "--partitions", description = "Partitions of the training data (default: spark.default.parallelism).")
     Integer numPartitions;
+    @Option(names = "--step-mode", defaultValue = "auto", description = {"How steps run (the same bits either way):"
+        + " barrier (gang-scheduled tasks run many steps and exchange gradients directly), job (a Spark job per"
+        + " step) or auto: barrier when every partition can run at once and dynamic allocation is off"
+        + " (default: ${DEFAULT-VALUE})."})
+    String stepMode;
     @Option(names = "--aggregation-depth", defaultValue = "2", description = "treeAggregate depth (default: ${DEFAULT-VALUE}).")
     int depth;
     @Option(names = "--checkpoint-dir", description = "Checkpoint directory (any Hadoop file system).")
@@ -145,7 +150,7 @@ public final class TrainJob implements Callable<Integer> {
             .momentum(momentum, nesterov).penalties(l1, l2).loss(loss).lrSchedule(schedule.name())
             .lrStep(lrStepEpochs, lrGamma).lrMin(lrMin).warmupEpochs(warmupEpochs)
             .earlyStopping(monitor, patience, minDelta, !noRestoreBest).augmentation(augmentShift, augmentRotation, fill)
-            .aggregationDepth(depth).logEvery(logEvery).build();
+            .aggregationDepth(depth).logEvery(logEvery).stepMode(stepMode).build();
     }
 
     /** Trains and writes the model; returns the test accuracy, or NaN without a test split. */

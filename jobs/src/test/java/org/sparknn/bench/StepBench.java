@@ -34,6 +34,7 @@ import org.sparknn.spark.train.Blocks;
 import org.sparknn.spark.train.DistributedTrainer;
 import org.sparknn.spark.train.GradientSum;
 import org.sparknn.spark.train.Steps;
+import org.sparknn.spark.train.StepMode;
 import org.sparknn.spark.train.TrainConfig;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction2;
@@ -84,7 +85,7 @@ public final class StepBench {
             throws java.util.concurrent.TimeoutException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TrainConfig config = new TrainConfig(epochs, 128, 42, Adam.defaults(), LearningRate.constant(0.001),
-            Regularization.NONE, "cross_entropy", 2, null, 0, null);
+            Regularization.NONE, "cross_entropy", 2, null, 0, null, StepMode.job);
         long rows = blocks.map(b -> (long) b.size()).reduce(Long::sum);
         int steps = (int) ((rows + config.batchSize() - 1) / config.batchSize());
         Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));

@@ -23,6 +23,7 @@ import org.sparknn.spark.train.Blocks;
 import org.sparknn.spark.train.DistributedTrainer;
 import org.sparknn.spark.train.EpochMetrics;
 import org.sparknn.spark.train.RunState;
+import org.sparknn.spark.train.StepMode;
 import org.sparknn.spark.train.TrainConfig;
 
 /**
@@ -63,7 +64,8 @@ public final class TrainBench {
         // batch 256: half the steps of batch 128 for nearly the same accuracy per epoch. Adam (TrainJob's
         // default), learning rate 0.003 on a cosine schedule over at most 8 epochs.
         TrainConfig config = new TrainConfig(8, 256, 42, Adam.defaults(),
-            new LearningRate(0.003, LearningRate.Schedule.cosine, 1, 1, 0, 0), Regularization.NONE, "cross_entropy", 2, null, 0, null);
+            new LearningRate(0.003, LearningRate.Schedule.cosine, 1, 1, 0, 0), Regularization.NONE, "cross_entropy", 2, null, 0, null,
+            StepMode.job);
         long s0 = System.nanoTime();
         JavaRDD<Block> blocks = Blocks.cache(Blocks.ofDataset(train, 784, 10));
         JavaRDD<Block> testBlocks = Blocks.cache(Blocks.ofDataset(test, 784, 10));

@@ -14,6 +14,7 @@ import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.optim.Adam;
 import org.sparknn.nn.optim.LearningRate;
 import org.sparknn.nn.optim.Regularization;
+import org.sparknn.spark.train.StepMode;
 import org.sparknn.spark.train.TrainConfig;
 import org.sparknn.testing.TestData;
 import org.sparknn.testing.TestSpark;
@@ -48,7 +49,7 @@ public final class TrainingFixtures {
 
     public static TrainConfig config(int epochs, int batch, long seed, int depth) {
         return new TrainConfig(epochs, batch, seed, Adam.defaults(), LearningRate.constant(0.001), Regularization.NONE,
-            "cross_entropy", depth, null, 0, null);
+            "cross_entropy", depth, null, 0, null, StepMode.job);
     }
 
     public static Loss loss() {

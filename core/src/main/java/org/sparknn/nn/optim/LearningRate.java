@@ -13,7 +13,8 @@ import org.sparknn.nn.spec.SettingException;
  * @param min          final learning rate (cosine)
  * @param warmupEpochs epochs of linear warm-up from base/steps to base (may be fractional)
  */
-public record LearningRate(double base, Schedule schedule, int stepEvery, double gamma, double min, double warmupEpochs) {
+public record LearningRate(double base, Schedule schedule, int stepEvery, double gamma, double min, double warmupEpochs)
+    implements java.io.Serializable {
     public enum Schedule { constant, step, cosine }
 
     public LearningRate {

@@ -4,7 +4,7 @@ package org.sparknn.nn.optim;
  * An update rule over flat arrays. Its state (momentum, Adam moments) is one float array of
  * {@link #stateSize} values owned by the caller, so it can be checkpointed and restored exactly.
  */
-public sealed interface Optimizer permits Sgd, Adam {
+public sealed interface Optimizer extends java.io.Serializable permits Sgd, Adam {
     /** Floats of state for {@code n} parameters. */
     int stateSize(int n);
 

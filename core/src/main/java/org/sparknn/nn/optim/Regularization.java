@@ -5,7 +5,7 @@ package org.sparknn.nn.optim;
  * {@code l1 * sum|w| + l2 * sum w^2}, whose gradient {@code l1 * sign(w) + 2 * l2 * w} is added to
  * the averaged data gradient.
  */
-public record Regularization(double l1, double l2) {
+public record Regularization(double l1, double l2) implements java.io.Serializable {
     public static final Regularization NONE = new Regularization(0, 0);
 
     public Regularization {

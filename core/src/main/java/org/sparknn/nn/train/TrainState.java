@@ -63,6 +63,21 @@ public final class TrainState {
     }
 
     /**
+     * Takes over another copy's parameters, optimizer state and step count (a copy that ran the
+     * steps elsewhere, with the same arithmetic).
+     */
+    public void restore(float[] newParams, float[] newOptimizerState, long newStep) {
+        if (newParams.length != params.length || newOptimizerState.length != optimizerState.length) {
+            throw new IllegalArgumentException("a state of " + newParams.length + " parameters and "
+                + newOptimizerState.length + " optimizer values cannot replace one of " + params.length + " and "
+                + optimizerState.length);
+        }
+        System.arraycopy(newParams, 0, params, 0, params.length);
+        System.arraycopy(newOptimizerState, 0, optimizerState, 0, optimizerState.length);
+        step = newStep;
+    }
+
+    /**
      * Averages {@code gradSum} (the gradient of the loss summed over {@code count} examples, which
      * it overwrites), adds the regularization gradient, and applies one optimizer step.
      *

@@ -63,6 +63,7 @@ public class NeuralNetClassifier
     private final LongParam seed;
     private final IntParam numPartitions;
     private final IntParam aggregationDepth;
+    private final Param<String> stepMode;
     private final Param<String> validationIndicatorCol;
     private final Param<String> earlyStoppingMonitor;
     private final IntParam patience;
@@ -106,6 +107,8 @@ public class NeuralNetClassifier
         numPartitions = new IntParam(this, "numPartitions", "partitions to train on (0: as the input is)",
             ParamValidators.gtEq(0));
         aggregationDepth = new IntParam(this, "aggregationDepth", "treeAggregate depth", ParamValidators.gtEq(1));
+        stepMode = new Param<>(this, "stepMode", "barrier (gang-scheduled steps), job (a Spark job per step) or auto:"
+            + " barrier when every partition can run at once and dynamic allocation is off; the same bits either way");
         validationIndicatorCol = new Param<>(this, "validationIndicatorCol",
             "boolean column marking validation rows (validated every epoch, not trained on); empty for none");
         earlyStoppingMonitor = new Param<>(this, "earlyStoppingMonitor",
@@ -150,6 +153,7 @@ public class NeuralNetClassifier
         setDefault(seed, 42L);
         setDefault(numPartitions, 0);
         setDefault(aggregationDepth, 2);
+        setDefault(stepMode, "auto");
     }
 
     @Override
@@ -255,6 +259,14 @@ public class NeuralNetClassifier
 
     public IntParam aggregationDepth() {
         return aggregationDepth;
+    }
+
+    public Param<String> stepMode() {
+        return stepMode;
+    }
+
+    public NeuralNetClassifier setStepMode(String v) {
+        return (NeuralNetClassifier) set(stepMode, v);
     }
 
     public Param<String> validationIndicatorCol() {
@@ -411,7 +423,7 @@ public class NeuralNetClassifier
             .lrStep(value(lrStepEpochs), value(lrGamma)).lrMin(value(lrMin)).warmupEpochs(value(warmupEpochs))
             .earlyStopping(value(earlyStoppingMonitor), value(patience), value(minDelta), value(restoreBest))
             .augmentation(value(augmentShift), value(augmentRotation), null).aggregationDepth(value(aggregationDepth))
-            .build();
+            .stepMode(value(stepMode)).build();
     }
 
     @Override

@@ -1,16 +1,21 @@
 package org.sparknn.spark.train;
 
 import java.io.IOException;
+import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.nn.loss.Loss;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.random.Seeds;
 import org.sparknn.nn.train.Augmentation;
 import org.sparknn.nn.train.TrainState;
+import org.sparknn.spark.collective.BarrierSettings;
 import org.sparknn.spark.task.TaskWeights;
 import org.sparknn.spark.task.Worker;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * Data-parallel mini-batch training over cached {@link Block}s. Each step ships the
@@ -50,6 +55,8 @@ public final class DistributedTrainer {
     private final Network net;
     private final String specJson;
     private final TrainConfig config;
+    /** Each executor's exchange as barrier segments found them, for the next segment's tasks. */
+    private java.util.Map<String, org.sparknn.spark.collective.Peer> executors = java.util.Map.of();
 
     public DistributedTrainer(SparkSession spark, Network net, TrainConfig config) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -84,10 +91,12 @@ public final class DistributedTrainer {
         }
         float[] best = bestParams;
         RunState r = run;
+        boolean barrier = stepMode(train.getNumPartitions()) == StepMode.barrier;
         while (r.epoch() < config.epochs() && !r.stopped()) {
             int epoch = r.epoch();
             EpochSums sums = new EpochSums(r);
-            double lr = trainEpoch(train, state, r, sums, steps, best, checkpoints, listener);
+            double lr = barrier ? trainEpochInSegments(train, state, r, sums, steps, best, checkpoints, listener)
+                : trainEpoch(train, state, r, sums, steps, best, checkpoints, listener);
             LossAndAccuracy val = null;
             if (validation != null) {
                 sc.setJobDescription(String.format("validate: epoch %d/%d", epoch + 1, config.epochs()));
@@ -153,6 +162,97 @@ public final class DistributedTrainer {
         return lr;
     }
 
+    /**
+     * The step mode this run takes: job or barrier as configured; auto takes barrier when the
+     * cluster can run all {@code partitions} tasks at once and allocates no executors on demand,
+     * and says why when it takes job. A barrier run that cannot be is an error naming the setting.
+     */
+    StepMode stepMode(int partitions) {
+        StepMode asked = config.stepMode();
+        if (asked == StepMode.job) {
+            return StepMode.job;
+        }
+        String against = BarrierSlots.against(sc.sc(), partitions);
+        if (against == null) {
+            LOG.info("step mode {}: barrier ({} gang-scheduled tasks)", asked, partitions);
+            return StepMode.barrier;
+        }
+        if (asked == StepMode.barrier) {
+            throw new org.sparknn.nn.spec.SettingException("stepMode barrier cannot run here: " + against, "stepMode");
+        }
+        LOG.info("step mode auto: job, because {}", against);
+        return StepMode.job;
+    }
+
+    /**
+     * The remaining steps of {@code r}'s epoch in barrier mode: segments of gang-scheduled steps that
+     * end where a mid-epoch checkpoint is due, and at the epoch's end.
+     *
+     * @return the learning rate of the epoch's last step
+     */
+    private double trainEpochInSegments(JavaRDD<Block> train, TrainState state, RunState r, EpochSums sums, int steps,
+                                        float[] best, Checkpoints checkpoints, Listener listener) throws IOException {
+        int epoch = r.epoch();
+        long totalSteps = (long) steps * config.epochs();
+        long every = checkpoints == null ? 0 : checkpoints.everySteps();
+        long computeNanos = 0;
+        long exchangeNanos = 0;
+        long optimizerNanos = 0;
+        for (int from = r.stepInEpoch(); from < steps; ) {
+            long first = (long) epoch * steps + from;
+            int to = every > 0 ? (int) Math.min(steps, (first / every + 1) * every - (long) epoch * steps) : steps;
+            BarrierSegment.Result result = segment(train, state, epoch, from, to, steps, sums, totalSteps, listener);
+            state.restore(result.state().params(), result.state().optimizerState(), result.state().optimizerStep());
+            sums.set(result.sums());
+            computeNanos += result.computeNanos();
+            exchangeNanos += result.exchangeNanos();
+            optimizerNanos += result.optimizerNanos();
+            if (to < steps) {
+                listener.checkpoint(checkpoints.save(state, sums.midEpoch(r, to), best, (long) epoch * steps + to));
+            }
+            from = to;
+        }
+        LOG.info("epoch {}: {} steps in barrier mode; partition 0's time: compute {} s, exchange {} s, optimizer {} s",
+            epoch + 1, steps - r.stepInEpoch(), String.format("%.2f", computeNanos / 1e9),
+            String.format("%.2f", exchangeNanos / 1e9), String.format("%.2f", optimizerNanos / 1e9));
+        return config.learningRate().at((long) epoch * steps + steps - 1, steps, totalSteps);
+    }
+
+    /** Runs the steps [from, to) of {@code epoch} as one barrier stage and returns partition 0's result. */
+    private BarrierSegment.Result segment(JavaRDD<Block> train, TrainState state, int epoch, int from, int to, int steps,
+                                          EpochSums sums, long totalSteps, Listener listener) {
+        Broadcast<BarrierSegment.Start> start = sc.broadcast(new BarrierSegment.Start(state.params().clone(),
+            state.optimizerState().clone(), state.step()));
+        double seconds0 = sums.seconds;
+        long started = System.nanoTime();
+        sc.setJobDescription(String.format("train: epoch %d/%d, steps %d-%d of %d (barrier)", epoch + 1, config.epochs(),
+            from + 1, to, steps));
+        boolean local = sc.sc().isLocal();
+        try (ProgressRelay.Registration progress = ProgressRelay.register(local, p -> {
+            double seconds = seconds0 + (System.nanoTime() - started) / 1e9;
+            long global = (long) p.epoch() * steps + p.step();
+            double eta = (totalSteps - global - 1) * seconds / (p.step() + 1);
+            BarrierSegment.Sums s = p.sums();
+            listener.step(p.epoch() + 1, p.step() + 1, steps, s.loss() / s.count() + s.penalty() / (p.step() + 1),
+                (double) s.correct() / s.count(), s.count() / seconds, eta);
+        })) {
+            BarrierSegment task = new BarrierSegment(java.util.UUID.randomUUID().toString(), start, specJson, config, epoch,
+                from, to, steps, sums.toSums(), local, executors, BarrierSettings.timeoutNanos(sc.getConf()),
+                progress.address());
+            ClassTag<BarrierSegment.Result> tag = ClassTag$.MODULE$.apply(BarrierSegment.Result.class);
+            List<BarrierSegment.Result> results = JavaRDD.fromRDD(train.rdd().barrier().mapPartitions(task, false, tag), tag)
+                .collect();
+            if (results.size() != 1) {
+                throw new IllegalStateException("a barrier segment returned " + results.size() + " results, expected 1");
+            }
+            sums.seconds = seconds0 + (System.nanoTime() - started) / 1e9;
+            executors = results.get(0).executors();
+            return results.get(0);
+        } finally {
+            start.destroy();
+        }
+    }
+
     /** The sums of an epoch's steps so far: from a checkpoint's, then step by step. */
     private static final class EpochSums {
         double loss;
@@ -167,6 +267,18 @@ public final class DistributedTrainer {
             count = r.epochCount();
             penalty = r.epochPenalty();
             seconds = r.epochSeconds();
+        }
+
+        /** Takes a barrier segment's sums (its seconds are the driver's to count). */
+        void set(BarrierSegment.Sums s) {
+            loss = s.loss();
+            correct = s.correct();
+            count = s.count();
+            penalty = s.penalty();
+        }
+
+        BarrierSegment.Sums toSums() {
+            return new BarrierSegment.Sums(loss, correct, count, penalty);
         }
 
         void add(GradientSum.Node g, double stepPenalty, double stepSeconds) {

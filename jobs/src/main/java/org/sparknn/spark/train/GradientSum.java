@@ -3,6 +3,7 @@ package org.sparknn.spark.train;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import org.sparknn.spark.collective.AllReduce;
 
 /**
  * Partial results of one training step (gradient sum, loss sum, correct predictions, examples)
@@ -88,7 +89,7 @@ public final class GradientSum implements Serializable {
             nodes.remove(sibling);
             Node left = sibling.lo < current.lo ? sibling : current;
             Node right = left == sibling ? current : sibling;
-            current = new Node(left.lo, right.hi, add(left.grad, right.grad), left.loss + right.loss,
+            current = new Node(left.lo, right.hi, AllReduce.add(left.grad, right.grad), left.loss + right.loss,
                 left.correct + right.correct, left.count + right.count);
         }
     }
@@ -116,18 +117,12 @@ public final class GradientSum implements Serializable {
         return false;
     }
 
-    /** Element-wise sum into the left array (float addition is commutative, so only grouping matters). */
-    private static float[] add(float[] left, float[] right) {
-        if (left == null) {
-            return right;
+    /** The one node of a single partition's contribution. */
+    Node leafNode() {
+        if (nodes.size() != 1 || nodes.get(0).hi - nodes.get(0).lo != 1) {
+            throw new IllegalStateException("not a single partition's contribution");
         }
-        if (right == null) {
-            return left;
-        }
-        for (int i = 0; i < left.length; i++) {
-            left[i] += right[i];
-        }
-        return left;
+        return nodes.get(0);
     }
 
     /** The root: every partition merged. */

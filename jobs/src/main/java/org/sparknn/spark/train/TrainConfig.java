@@ -23,10 +23,11 @@ import org.sparknn.nn.train.Augmentation;
  * @param earlyStopping    early stopping, or null
  * @param logEverySteps    progress line interval in steps (0: epoch ends only)
  * @param augmentation     random shifts and rotations of training images (inside the partitions)
+ * @param stepMode         how steps run: a Spark job each, or gang-scheduled tasks (the same bits)
  */
 public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimizer, LearningRate learningRate,
                           Regularization regularization, String loss, int aggregationDepth,
-                          EarlyStopping earlyStopping, int logEverySteps, Augmentation augmentation)
+                          EarlyStopping earlyStopping, int logEverySteps, Augmentation augmentation, StepMode stepMode)
     implements Serializable {
 
     /**
@@ -97,6 +98,15 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
         if (augmentation == null) {
             augmentation = Augmentation.NONE;
         }
+        if (stepMode == null) {
+            stepMode = StepMode.auto;
+        }
+    }
+
+    /** This configuration with its steps run as {@code mode} says. */
+    public TrainConfig withStepMode(StepMode mode) {
+        return new TrainConfig(epochs, batchSize, seed, optimizer, learningRate, regularization, loss, aggregationDepth,
+            earlyStopping, logEverySteps, augmentation, mode);
     }
 
     public Loss lossFunction() {
@@ -141,6 +151,7 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
         private float[] augmentFill;
         private int aggregationDepth = 2;
         private int logEvery;
+        private String stepMode = "auto";
 
         private Builder() {
         }
@@ -269,6 +280,12 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
             return this;
         }
 
+        /** job, barrier or auto ({@link StepMode}). */
+        public Builder stepMode(String v) {
+            stepMode = v;
+            return this;
+        }
+
         /** The validated configuration. */
         public TrainConfig build() {
             Optimizer o = OptimizerChoice.named(optimizer).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay)
@@ -285,7 +302,7 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
             return new TrainConfig(epochs, batchSize, seed, o,
                 new LearningRate(learningRate, schedule, lrStepEpochs, lrGamma, lrMin, warmupEpochs),
                 new Regularization(l1, l2), loss, aggregationDepth, es, logEvery,
-                new Augmentation(augmentShift, augmentRotation, augmentFill));
+                new Augmentation(augmentShift, augmentRotation, augmentFill), StepMode.parse(stepMode));
         }
     }
 }

@@ -117,6 +117,9 @@ class NeuralNetClassifierTest {
         assertTrue(!java.util.Arrays.equals(defaults, otherBetas), "Adam's betas and epsilon are the estimator's to set");
         assertArrayEquals(defaults, base.copy(new ParamMap()).setBeta1(0.9).setBeta2(0.999).setEpsilon(1e-7).fit(small)
             .weights(), "the defaults are TrainJob's");
+        assertArrayEquals(base.copy(new ParamMap()).setStepMode("job").setNumPartitions(2).fit(small).weights(),
+            base.copy(new ParamMap()).setStepMode("barrier").setNumPartitions(2).fit(small).weights(),
+            "the step modes give the same bits");
     }
 
     @Test

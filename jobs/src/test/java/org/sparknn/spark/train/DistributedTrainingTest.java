@@ -213,7 +213,7 @@ class DistributedTrainingTest {
             new org.sparknn.nn.optim.LearningRate(0.002, org.sparknn.nn.optim.LearningRate.Schedule.cosine, 1, 1, 0.0001, 0.5),
             new Regularization(0, 1e-4), "cross_entropy", 2,
             new TrainConfig.EarlyStopping("val_loss", 5, 0, true), 0,
-            new org.sparknn.nn.train.Augmentation(2, 10, new float[] {0f}));
+            new org.sparknn.nn.train.Augmentation(2, 10, new float[] {0f}), StepMode.job);
         JavaRDD<Block> train = blocks(400, 3);
         JavaRDD<Block> validation = Blocks.of(TrainingFixtures.frame(500, 2).filter("id >= 'r00400'"), COLUMNS, 784, 10).persist(StorageLevel.MEMORY_ONLY());
         HadoopFiles files = new HadoopFiles(TestSpark.session().sparkContext().hadoopConfiguration());
