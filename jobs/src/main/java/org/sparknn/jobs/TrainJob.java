@@ -303,6 +303,11 @@ public final class TrainJob implements Callable<Integer> {
         public void checkpoint(String path) {
             System.out.println("checkpoint " + path);
         }
+
+        @Override
+        public void stepMode(org.sparknn.spark.train.StepMode mode, String why) {
+            System.out.println("step mode " + mode + " (" + why + ")");
+        }
     }
 
     private boolean splitExists(HadoopFiles files, String split) throws IOException {

@@ -32,6 +32,7 @@ import org.sparknn.spark.task.TaskWeights;
 import org.sparknn.spark.train.Block;
 import org.sparknn.spark.train.Blocks;
 import org.sparknn.spark.train.DistributedTrainer;
+import org.sparknn.spark.train.EpochMetrics;
 import org.sparknn.spark.train.GradientSum;
 import org.sparknn.spark.train.Steps;
 import org.sparknn.spark.train.StepMode;
@@ -73,7 +74,27 @@ public final class StepBench {
         if (args.length > 4 && args[4].equals("latency")) {
             jobLatency(spark, blocks);
         }
+        barrierEpochs(spark, blocks, preset, epochs);
         spark.stop();
+    }
+
+    /**
+     * Trains {@code preset} as {@link #trainEpochs} does, in barrier steps, and prints each epoch's
+     * mean step ("BARRIER preset epoch step_ms"): a segment's steps run inside its tasks, so the
+     * driver sees the epoch, not the step.
+     */
+    static void barrierEpochs(SparkSession spark, JavaRDD<Block> blocks, String preset, int epochs)
+            throws java.io.IOException {
+        Network n = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
+        TrainConfig config = new TrainConfig(epochs, 128, 42, Adam.defaults(), LearningRate.constant(0.001),
+            Regularization.NONE, "cross_entropy", 2, null, 0, null, StepMode.barrier);
+        long rows = blocks.map(b -> (long) b.size()).reduce(Long::sum);
+        int steps = (int) ((rows + config.batchSize() - 1) / config.batchSize());
+        TrainState state = TrainState.initial(n, config.optimizer(), config.regularization(), 42);
+        for (EpochMetrics m : new DistributedTrainer(spark, n, config).fit(blocks, null, state,
+                org.sparknn.spark.train.RunState.start(), null, null, new DistributedTrainer.Listener() { }).run().history()) {
+            System.out.printf("BARRIER %s %d %.2f%n", preset, m.epoch(), m.seconds() * 1000 / steps);
+        }
     }
 
     /**

@@ -41,6 +41,7 @@ class ClusterIT {
     static final Path CLUSTER = TARGET.resolve("it-cluster");
     static final int PORT = 17077;
     static final List<Process> STARTED = new ArrayList<>();
+    static final String SECRET = "cluster-it-secret";
     /** Training long enough to be interrupted: 3 epochs of about 85 steps. */
     static final String[] LONG_TRAINING = {"--model", "mlp2", "--epochs", "3", "--batch-size", "64", "--partitions", "2",
         "--seed", "7", "--log-every", "10"};
@@ -90,7 +91,11 @@ class ClusterIT {
         env.put("SPARK_NN_SPARK_HOME", TARGET.resolve("spark-home").toString());
         env.put("SPARK_NN_MASTER", "spark://127.0.0.1:" + PORT);
         env.put("SPARK_NN_DRIVER_MEMORY", "1g");
-        env.put("SPARK_NN_SUBMIT_ARGS", "--conf spark.executor.memory=1g");
+        // every daemon, application and executor authenticates with the cluster's secret, and the
+        // applications' traffic (RPC, blocks, the training exchange) is encrypted
+        env.put("SPARK_NN_CLUSTER_SECRET", SECRET);
+        env.put("SPARK_NN_SUBMIT_ARGS", "--conf spark.executor.memory=1g --conf spark.authenticate=true"
+            + " --conf spark.authenticate.secret=" + SECRET + " --conf spark.network.crypto.enabled=true");
         return env;
     }
 
@@ -210,12 +215,31 @@ class ClusterIT {
         assertEquals(training.get("test").get("accuracy").asDouble(), evaluation.get("metrics").get("accuracy").asDouble(), 1e-9);
         assertTrue(Files.exists(Path.of(model, "report.html")));
         assertTrue(training.get("sparkMaster").asText().startsWith("spark://"), training.get("sparkMaster").asText());
+        assertTrue(logContains("train", "step mode barrier (auto: 2 gang-scheduled tasks fit the task slots)"),
+            "two executors of one core each run the two partitions' tasks at once: barrier mode\n" + tail("train"));
+    }
+
+    @Test
+    void barrierStepsAcrossExecutorsMatchJobSteps() throws Exception {
+        // the exchange between the executors authenticates with the application's secret and encrypts
+        String[] train = {"--dataset", dataset, "--model", "mlp2", "--epochs", "1", "--batch-size", "64", "--partitions", "2",
+            "--log-every", "20", "--seed", "3"};
+        String job = WORK.resolve("model-job-steps").toString();
+        String barrier = WORK.resolve("model-barrier-steps").toString();
+        submit("train-job-steps", "train", concat(train, "--output", job, "--step-mode", "job"));
+        submit("train-barrier-steps", "train", concat(train, "--output", barrier, "--step-mode", "barrier"));
+        assertArrayEquals(Files.readAllBytes(Path.of(job, "weights.bin")), Files.readAllBytes(Path.of(barrier, "weights.bin")),
+            "barrier steps across two executors give job steps' weights, bit for bit");
+        assertTrue(logContains("train-barrier-steps", "epoch 1/1 step 80/"), "step lines came while the segment ran\n"
+            + tail("train-barrier-steps"));
     }
 
     @Test
     void anExecutorKilledDuringTrainingChangesNothing() throws Exception {
-        // the lost blocks are rebuilt from the input through their lineage
+        // barrier steps (auto): the failed segment runs again from the state the driver holds; the
+        // lost blocks are rebuilt from the input through their lineage
         executorLoss("executor-loss", Map.of());
+        assertTrue(logContains("executor-loss", "step mode barrier"), tail("executor-loss"));
     }
 
     @Test
@@ -223,18 +247,18 @@ class ClusterIT {
         // with spark.checkpoint.dir the blocks have no lineage: the lost ones are read back from the files
         Path dir = WORK.resolve("rdd-checkpoints");
         executorLoss("executor-loss-checkpointed", Map.of("SPARK_NN_SUBMIT_ARGS",
-            env().get("SPARK_NN_SUBMIT_ARGS") + " --conf spark.checkpoint.dir=" + dir));
+            env().get("SPARK_NN_SUBMIT_ARGS") + " --conf spark.checkpoint.dir=" + dir), "--step-mode", "job");
         try (var files = Files.walk(dir)) {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("part-")),
                 "the training blocks were checkpointed under " + dir);
         }
     }
 
-    private void executorLoss(String name, Map<String, String> extraEnv) throws Exception {
+    private void executorLoss(String name, Map<String, String> extraEnv, String... more) throws Exception {
         byte[] expected = localWeights("long-local", LONG_TRAINING);
         String model = WORK.resolve(name).toString();
         Process driver = start(name, submitCommand("standalone", "train",
-            concat(LONG_TRAINING, "--dataset", dataset, "--output", model)), extraEnv);
+            concat(concat(LONG_TRAINING, more), "--dataset", dataset, "--output", model)), extraEnv);
         await("training progress", Duration.ofMinutes(3), () -> logContains(name, "epoch 1/3 step 20/"), driver, name);
         List<ProcessHandle> running = executors();
         assertEquals(2, running.size(), "two executors");

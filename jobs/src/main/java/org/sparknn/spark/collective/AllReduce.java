@@ -27,7 +27,10 @@ public final class AllReduce {
     private final int length;
     private final long timeoutNanos;
     private final Chunk[] received;
+    private final java.util.function.BooleanSupplier killed;
     private long exchangeNanos;
+    private long messagesSent;
+    private long valuesSent;
 
     /**
      * @param run          the run and stage attempt, the same string in every task of the gang
@@ -35,8 +38,10 @@ public final class AllReduce {
      * @param peers        every partition's exchange, by partition
      * @param length       the gradient's length
      * @param timeoutNanos the longest wait for one message
+     * @param killed       whether this task has been killed (a wait gives up then)
      */
-    public AllReduce(String run, int me, Peer[] peers, int length, long timeoutNanos) {
+    public AllReduce(String run, int me, Peer[] peers, int length, long timeoutNanos,
+                     java.util.function.BooleanSupplier killed) {
         this.run = run;
         this.partitions = peers.length;
         this.me = me;
@@ -44,6 +49,7 @@ public final class AllReduce {
         this.length = length;
         this.timeoutNanos = timeoutNanos;
         this.received = new Chunk[partitions];
+        this.killed = killed;
     }
 
     private int lo(int chunk) {
@@ -66,6 +72,7 @@ public final class AllReduce {
                 received[me] = mine;
             } else {
                 exchange.send(peers[c], new Exchange.Slot(run, c, me, scatter), mine);
+                count(mine);
             }
         }
         for (int p = 0; p < partitions; p++) {
@@ -85,6 +92,7 @@ public final class AllReduce {
         for (int p = 0; p < partitions; p++) {
             if (p != me) {
                 exchange.send(peers[p], new Exchange.Slot(run, p, me, gather), summed);
+                count(summed);
             }
         }
         float[] total = new float[length];
@@ -101,11 +109,26 @@ public final class AllReduce {
         return new Sum(any ? total : null, lossSum, correctSum, countSum);
     }
 
+    private void count(Chunk c) {
+        messagesSent++;
+        valuesSent += c.values() == null ? 0 : c.length();
+    }
+
+    /** Messages this task sent so far (to any peer, in this JVM or another). */
+    public long messagesSent() {
+        return messagesSent;
+    }
+
+    /** Gradient values this task sent so far (4 bytes each, plus 45 bytes of header per message across JVMs). */
+    public long valuesSent() {
+        return valuesSent;
+    }
+
     private Chunk take(int from, long tag, String what) {
         return exchange.take(new Exchange.Slot(run, me, from, tag), timeoutNanos,
             () -> "partition " + me + " waited " + timeoutNanos / 1_000_000_000.0 + " s for partition " + from + " ("
                 + peers[from] + ") to send " + what + " of step " + tag / 2 + "; the wait is set by "
-                + BarrierSettings.TIMEOUT_KEY);
+                + BarrierSettings.TIMEOUT_KEY, killed);
     }
 
     /** This task's chunk summed over partitions [lo, hi), grouped as GradientSum groups it; null when none had values. */

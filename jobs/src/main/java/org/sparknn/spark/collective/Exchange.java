@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.spark.SparkEnv;
@@ -37,6 +38,8 @@ public final class Exchange {
     record Slot(String run, int to, int from, long tag) {
     }
 
+    /** How often a wait checks whether its task was killed. */
+    private static final long POLL_NANOS = 50_000_000L;
     private static final byte CHUNK = 1;
     private static final byte NOTE = 2;
 
@@ -166,14 +169,34 @@ public final class Exchange {
      * @throws ExchangeTimeoutException when it does not come in time
      */
     Chunk take(Slot s, long timeoutNanos, Supplier<String> waitingFor) {
+        return take(s, timeoutNanos, waitingFor, () -> false);
+    }
+
+    /**
+     * As {@link #take(Slot, long, Supplier)}, giving up early when {@code killed} says so (Spark
+     * kills the other tasks of a failed barrier stage by flagging them, without an interrupt).
+     */
+    Chunk take(Slot s, long timeoutNanos, Supplier<String> waitingFor, BooleanSupplier killed) {
         CompletableFuture<Chunk> f = slot(s);
+        long deadline = System.nanoTime() + timeoutNanos;
         try {
-            Chunk c = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
-            slots.remove(s);
-            return c;
-        } catch (TimeoutException e) {
-            slots.remove(s);
-            throw new ExchangeTimeoutException(waitingFor.get());
+            while (true) {
+                long left = deadline - System.nanoTime();
+                try {
+                    Chunk c = f.get(Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS);
+                    slots.remove(s);
+                    return c;
+                } catch (TimeoutException e) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        slots.remove(s);
+                        throw new ExchangeTimeoutException(waitingFor.get());
+                    }
+                    if (killed.getAsBoolean()) {
+                        slots.remove(s);
+                        throw new IllegalStateException("the task was killed while waiting for " + waitingFor.get());
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for " + waitingFor.get(), e);

@@ -87,6 +87,8 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         private final long computeNanos;
         private final long exchangeNanos;
         private final long optimizerNanos;
+        private final long messagesSent;
+        private final long valuesSent;
         /** The executors' exchanges as "address jvm host port" lines. */
         private final String[] executors;
 
@@ -95,8 +97,10 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
          * @param exchangeNanos  the all-reduce (including waiting for slower peers)
          * @param optimizerNanos the optimizer updates
          */
-        Result(Start state, Sums sums, long computeNanos, long exchangeNanos, long optimizerNanos,
-               Map<String, Peer> executors) {
+        Result(Start state, Sums sums, long computeNanos, long exchangeNanos, long optimizerNanos, long messagesSent,
+               long valuesSent, Map<String, Peer> executors) {
+            this.messagesSent = messagesSent;
+            this.valuesSent = valuesSent;
             this.state = state;
             this.loss = sums.loss();
             this.correct = sums.correct();
@@ -138,6 +142,16 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         long optimizerNanos() {
             return optimizerNanos;
         }
+
+        /** Messages partition 0 sent in the segment. */
+        long messagesSent() {
+            return messagesSent;
+        }
+
+        /** Gradient values partition 0 sent in the segment. */
+        long valuesSent() {
+            return valuesSent;
+        }
     }
 
     @Override
@@ -154,7 +168,8 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
             s.optimizerState().clone(), s.optimizerStep());
         Rendezvous.Found found = Rendezvous.peers(ctx, local, executors);
         Peer[] peers = found.peers();
-        AllReduce reduce = new AllReduce(run + "/" + ctx.stageAttemptNumber(), me, peers, net.paramCount(), timeoutNanos);
+        AllReduce reduce = new AllReduce(run + "/" + ctx.stageAttemptNumber(), me, peers, net.paramCount(), timeoutNanos,
+            ctx::isInterrupted);
         int capacity = Math.min(config.batchSize(), Worker.PASS_ROWS);
         long totalSteps = (long) steps * config.epochs();
         double loss = sums.loss();
@@ -190,7 +205,8 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         }
         List<Result> out = me != 0 ? Collections.emptyList() : List.of(new Result(
             new Start(state.params(), state.optimizerState(), state.step()), new Sums(loss, correct, count, penalty),
-            computeNanos, reduce.exchangeNanos(), optimizerNanos, found.executors()));
+            computeNanos, reduce.exchangeNanos(), optimizerNanos, reduce.messagesSent(), reduce.valuesSent(),
+            found.executors()));
         return CollectionConverters.asScala(out.iterator());
     }
 }

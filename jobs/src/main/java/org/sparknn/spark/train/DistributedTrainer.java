@@ -39,6 +39,10 @@ public final class DistributedTrainer {
 
         default void checkpoint(String path) {
         }
+
+        /** The step mode the run takes, and why. */
+        default void stepMode(StepMode mode, String why) {
+        }
     }
 
     /** The outcome: the final state (best weights when restored) and the run's history. */
@@ -91,7 +95,7 @@ public final class DistributedTrainer {
         }
         float[] best = bestParams;
         RunState r = run;
-        boolean barrier = stepMode(train.getNumPartitions()) == StepMode.barrier;
+        boolean barrier = stepMode(train.getNumPartitions(), listener) == StepMode.barrier;
         while (r.epoch() < config.epochs() && !r.stopped()) {
             int epoch = r.epoch();
             EpochSums sums = new EpochSums(r);
@@ -167,20 +171,23 @@ public final class DistributedTrainer {
      * cluster can run all {@code partitions} tasks at once and allocates no executors on demand,
      * and says why when it takes job. A barrier run that cannot be is an error naming the setting.
      */
-    StepMode stepMode(int partitions) {
+    StepMode stepMode(int partitions, Listener listener) {
         StepMode asked = config.stepMode();
         if (asked == StepMode.job) {
+            listener.stepMode(StepMode.job, "asked for");
             return StepMode.job;
         }
         String against = BarrierSlots.against(sc.sc(), partitions);
         if (against == null) {
-            LOG.info("step mode {}: barrier ({} gang-scheduled tasks)", asked, partitions);
+            listener.stepMode(StepMode.barrier, asked == StepMode.auto ? "auto: " + partitions
+                + " gang-scheduled tasks fit the task slots" : "asked for");
             return StepMode.barrier;
         }
         if (asked == StepMode.barrier) {
             throw new org.sparknn.nn.spec.SettingException("stepMode barrier cannot run here: " + against, "stepMode");
         }
         LOG.info("step mode auto: job, because {}", against);
+        listener.stepMode(StepMode.job, "auto: " + against);
         return StepMode.job;
     }
 
@@ -198,6 +205,8 @@ public final class DistributedTrainer {
         long computeNanos = 0;
         long exchangeNanos = 0;
         long optimizerNanos = 0;
+        long messages = 0;
+        long values = 0;
         for (int from = r.stepInEpoch(); from < steps; ) {
             long first = (long) epoch * steps + from;
             int to = every > 0 ? (int) Math.min(steps, (first / every + 1) * every - (long) epoch * steps) : steps;
@@ -207,14 +216,18 @@ public final class DistributedTrainer {
             computeNanos += result.computeNanos();
             exchangeNanos += result.exchangeNanos();
             optimizerNanos += result.optimizerNanos();
+            messages += result.messagesSent();
+            values += result.valuesSent();
             if (to < steps) {
                 listener.checkpoint(checkpoints.save(state, sums.midEpoch(r, to), best, (long) epoch * steps + to));
             }
             from = to;
         }
-        LOG.info("epoch {}: {} steps in barrier mode; partition 0's time: compute {} s, exchange {} s, optimizer {} s",
-            epoch + 1, steps - r.stepInEpoch(), String.format("%.2f", computeNanos / 1e9),
-            String.format("%.2f", exchangeNanos / 1e9), String.format("%.2f", optimizerNanos / 1e9));
+        int done = steps - r.stepInEpoch();
+        LOG.info("epoch {}: {} steps in barrier mode; partition 0's time: compute {} s, exchange {} s, optimizer {} s;"
+            + " it sent {} messages and {} gradient values per step", epoch + 1, done,
+            String.format("%.2f", computeNanos / 1e9), String.format("%.2f", exchangeNanos / 1e9),
+            String.format("%.2f", optimizerNanos / 1e9), messages / Math.max(1, done), values / Math.max(1, done));
         return config.learningRate().at((long) epoch * steps + steps - 1, steps, totalSteps);
     }
 

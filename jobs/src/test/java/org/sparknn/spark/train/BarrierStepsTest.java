@@ -116,7 +116,7 @@ class BarrierStepsTest {
             List<Future<AllReduce.Sum>> waits = new ArrayList<>();
             for (int p : new int[] {0, 2}) {
                 waits.add(pool.submit(() -> {
-                    AllReduce r = new AllReduce("stalled", p, peers, 6, 300_000_000L);
+                    AllReduce r = new AllReduce("stalled", p, peers, 6, 300_000_000L, () -> false);
                     try {
                         return r.sum(7, new float[6], 0, 0, 1);
                     } finally {
@@ -132,7 +132,7 @@ class BarrierStepsTest {
             }
         } finally {
             pool.shutdownNow();
-            new AllReduce("stalled", 1, peers, 6, 1).close(); // the stalled task's end drops what was sent to it
+            new AllReduce("stalled", 1, peers, 6, 1, () -> false).close(); // the stalled task's end drops what was sent to it
         }
         assertEquals(0, ExchangeProbe.waiting(), "no message is left behind");
     }
