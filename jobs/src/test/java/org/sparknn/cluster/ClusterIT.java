@@ -240,6 +240,8 @@ class ClusterIT {
         // lost blocks are rebuilt from the input through their lineage
         executorLoss("executor-loss", Map.of());
         assertTrue(logContains("executor-loss", "step mode barrier"), tail("executor-loss"));
+        assertTrue(logContains("executor-loss", "running them again from the state the driver holds (attempt 2 of 4)"),
+            "the segment the executor was lost in ran again\n" + tail("executor-loss"));
     }
 
     @Test

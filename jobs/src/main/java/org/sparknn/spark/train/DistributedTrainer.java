@@ -231,7 +231,13 @@ public final class DistributedTrainer {
         return config.learningRate().at((long) epoch * steps + steps - 1, steps, totalSteps);
     }
 
-    /** Runs the steps [from, to) of {@code epoch} as one barrier stage and returns partition 0's result. */
+    /**
+     * Runs the steps [from, to) of {@code epoch} as one barrier stage and returns partition 0's
+     * result. Spark does not retry a failed barrier result stage, so a segment that fails (a lost
+     * executor, a peer that timed out) runs again here from the state the driver holds, to the same
+     * bits, up to {@code spark.stage.maxConsecutiveAttempts} times; a bad input or setting fails
+     * at once. Step lines of an attempt that repeats steps already reported are not repeated.
+     */
     private BarrierSegment.Result segment(JavaRDD<Block> train, TrainState state, int epoch, int from, int to, int steps,
                                           EpochSums sums, long totalSteps, Listener listener) {
         Broadcast<BarrierSegment.Start> start = sc.broadcast(new BarrierSegment.Start(state.params().clone(),
@@ -241,7 +247,13 @@ public final class DistributedTrainer {
         sc.setJobDescription(String.format("train: epoch %d/%d, steps %d-%d of %d (barrier)", epoch + 1, config.epochs(),
             from + 1, to, steps));
         boolean local = sc.sc().isLocal();
+        int attempts = sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4);
+        int[] reported = {-1};
         try (ProgressRelay.Registration progress = ProgressRelay.register(local, p -> {
+            if (p.step() <= reported[0]) {
+                return;
+            }
+            reported[0] = p.step();
             double seconds = seconds0 + (System.nanoTime() - started) / 1e9;
             long global = (long) p.epoch() * steps + p.step();
             double eta = (totalSteps - global - 1) * seconds / (p.step() + 1);
@@ -249,18 +261,36 @@ public final class DistributedTrainer {
             listener.step(p.epoch() + 1, p.step() + 1, steps, s.loss() / s.count() + s.penalty() / (p.step() + 1),
                 (double) s.correct() / s.count(), s.count() / seconds, eta);
         })) {
-            BarrierSegment task = new BarrierSegment(java.util.UUID.randomUUID().toString(), start, specJson, config, epoch,
-                from, to, steps, sums.toSums(), local, executors, BarrierSettings.timeoutNanos(sc.getConf()),
-                progress.address());
-            ClassTag<BarrierSegment.Result> tag = ClassTag$.MODULE$.apply(BarrierSegment.Result.class);
-            List<BarrierSegment.Result> results = JavaRDD.fromRDD(train.rdd().barrier().mapPartitions(task, false, tag), tag)
-                .collect();
-            if (results.size() != 1) {
-                throw new IllegalStateException("a barrier segment returned " + results.size() + " results, expected 1");
+            for (int attempt = 1; ; attempt++) {
+                BarrierSegment task = new BarrierSegment(java.util.UUID.randomUUID().toString(), start, specJson, config,
+                    epoch, from, to, steps, sums.toSums(), local, executors, BarrierSettings.timeoutNanos(sc.getConf()),
+                    progress.address());
+                ClassTag<BarrierSegment.Result> tag = ClassTag$.MODULE$.apply(BarrierSegment.Result.class);
+                List<BarrierSegment.Result> results;
+                try {
+                    results = JavaRDD.fromRDD(train.rdd().barrier().mapPartitions(task, false, tag), tag).collect();
+                } catch (Exception e) { // Spark's job failure is a checked SparkException, undeclared
+                    if (org.sparknn.io.SparkJob.inputError(e) != null) {
+                        throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+                    }
+                    if (attempt >= attempts) {
+                        throw new IllegalStateException(String.format("epoch %d, steps %d-%d (barrier) failed %d times"
+                            + " (spark.stage.maxConsecutiveAttempts); the last failure: %s", epoch + 1, from + 1, to,
+                            attempts, e.getMessage()), e);
+                    }
+                    LOG.warn("epoch {}, steps {}-{} (barrier) failed: {}; running them again from the state the driver"
+                        + " holds (attempt {} of {})", epoch + 1, from + 1, to, org.sparknn.io.SparkJob.rootCause(e),
+                        attempt + 1, attempts);
+                    executors = java.util.Map.of(); // the tasks find each other afresh
+                    continue;
+                }
+                if (results.size() != 1) {
+                    throw new IllegalStateException("a barrier segment returned " + results.size() + " results, expected 1");
+                }
+                sums.seconds = seconds0 + (System.nanoTime() - started) / 1e9;
+                executors = results.get(0).executors();
+                return results.get(0);
             }
-            sums.seconds = seconds0 + (System.nanoTime() - started) / 1e9;
-            executors = results.get(0).executors();
-            return results.get(0);
         } finally {
             start.destroy();
         }
