@@ -179,8 +179,9 @@ public final class DistributedTrainer {
         }
         String against = BarrierSlots.against(sc.sc(), partitions);
         if (against == null) {
-            listener.stepMode(StepMode.barrier, asked == StepMode.auto ? "auto: " + partitions
-                + " gang-scheduled tasks fit the task slots" : "asked for");
+            listener.stepMode(StepMode.barrier, asked == StepMode.auto ? "auto: " + (partitions == 1
+                ? "1 gang-scheduled task fits the task slots" : partitions + " gang-scheduled tasks fit the task slots")
+                : "asked for");
             return StepMode.barrier;
         }
         if (asked == StepMode.barrier) {
