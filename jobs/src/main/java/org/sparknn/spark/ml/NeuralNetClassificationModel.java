@@ -45,6 +45,7 @@ public final class NeuralNetClassificationModel
     private final float[] params;
     private final List<EpochMetrics> history;
     private transient Network network;
+    private transient Scorer scorer;
 
     NeuralNetClassificationModel(String uid, ModelSpec spec, float[] params, List<EpochMetrics> history) {
         this(PendingUid.set(uid), spec, params, history);
@@ -134,7 +135,10 @@ public final class NeuralNetClassificationModel
     }
 
     private Scorer scorer() {
-        return new Scorer(new ModelDirectory(spec, network(), params));
+        if (scorer == null) {
+            scorer = new Scorer(new ModelDirectory(spec, network(), params));
+        }
+        return scorer;
     }
 
     private static double[] doubles(float[] f) {

@@ -54,9 +54,12 @@ public final class Scorer {
         .add(PROBABILITY, DataTypes.FloatType, false);
 
     private final ModelDirectory model;
+    /** The network spec as the executors' network cache keys it. */
+    private final String specJson;
 
     public Scorer(ModelDirectory model) {
         this.model = model;
+        this.specJson = model.spec().network().toJson();
     }
 
     /** The output schema for labeled or unlabeled input and {@code topK} (0 for none). */
@@ -110,14 +113,14 @@ public final class Scorer {
                 "topK");
         }
         Broadcast<float[]> params = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model.params());
-        String specJson = model.spec().network().toJson();
         String[] names = model.spec().classNames().toArray(new String[0]);
         int channels = model.spec().network().input().channels();
         // the features are read from Spark's column vectors or internal rows (see ImageCursor), and the
         // output is built as internal rows: no per-value conversion on either side
         String[] values = constants.values().toArray(new String[0]);
+        String spec = specJson; // the task function captures values, not this scorer
         JavaRDD<InternalRow> scored = ImageCursor.mapPartitions(rows.toDF(), (partition, cursor) -> new DatasetRows(cursor,
-            new Passes(specJson, params.value(), transform, channels), names, labeled, topK, values, counted));
+            new Passes(spec, params.value(), transform, channels), names, labeled, topK, values, counted));
         return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored.rdd(),
             schema(labeled, topK, List.copyOf(constants.keySet())), false);
     }
@@ -136,16 +139,15 @@ public final class Scorer {
         }
         Broadcast<float[]> params = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext())
             .broadcast(model.params());
-        String specJson = model.spec().network().toJson();
+        String spec = specJson; // the task function captures values, not this scorer
         JavaRDD<InternalRow> scored = ImageCursor.mapRows(df, featuresCol, (partition, rows) -> new MlRows(rows,
-            new Passes(specJson, params.value(), InputTransform.NONE, 0), outputs));
+            new Passes(spec, params.value(), InputTransform.NONE, 0), outputs));
         return ((org.apache.spark.sql.classic.SparkSession) df.sparkSession()).internalCreateDataFrame(scored.rdd(),
             outSchema, false);
     }
 
     /** One row's raw output, through the same pass as {@link #transform} (Spark ML's row-at-a-time path). */
     public float[] raw(Vector features) {
-        String specJson = model.spec().network().toJson();
         Passes pass = new Passes(specJson, model.params(), InputTransform.NONE, 0);
         pass.next(ImageCursor.of(features), i -> { });
         return java.util.Arrays.copyOf(pass.raw(), pass.classes());
