@@ -29,7 +29,39 @@ public final class MaxPool2D extends Layer {
 
     @Override
     public void forward(float[] p, int pOff, float[] x, float[] y, int batch, Scratch s, boolean training, long seed) {
-        pool(x, 0, y, 0, batch * in.channels(), training ? ((ArgMax) s).index : null);
+        pool(x, 0, y, 0, batch * in.channels(), training ? ((ArgMax) s).index : null, 0);
+    }
+
+    /**
+     * Training pass of example {@code b} alone, its input at {@code x[0]}: its pooled values go to
+     * {@code y} at the example's place, and each maximum's position within the example's input is
+     * recorded for {@link #routeExample}.
+     */
+    void poolExample(float[] x, float[] y, int b, Scratch s) {
+        pool(x, 0, y, b * out.size(), in.channels(), ((ArgMax) s).index, b * out.size());
+    }
+
+    /**
+     * Backward pass of example {@code b} after {@link #poolExample}: adds each pooled value's
+     * gradient onto its maximum in {@code dx}, the example's input gradient. With
+     * {@code positiveOnly} (a ReLU before the pooling), a maximum that is not positive passes
+     * nothing, as the ReLU's mask would.
+     */
+    void routeExample(float[] pooled, float[] dPooled, int b, Scratch s, boolean positiveOnly, float[] dx) {
+        int[] arg = ((ArgMax) s).index;
+        int from = b * out.size();
+        int to = from + out.size();
+        if (positiveOnly) {
+            for (int o = from; o < to; o++) {
+                if (Float.floatToRawIntBits(pooled[o]) > 0) { // the ReLU mask's test
+                    dx[arg[o]] += dPooled[o];
+                }
+            }
+        } else {
+            for (int o = from; o < to; o++) {
+                dx[arg[o]] += dPooled[o];
+            }
+        }
     }
 
     /**
@@ -38,17 +70,20 @@ public final class MaxPool2D extends Layer {
      * training pass.
      */
     public void maxInto(float[] x, int xOff, float[] y, int yOff, int planes) {
-        pool(x, xOff, y, yOff, planes, null);
+        pool(x, xOff, y, yOff, planes, null, 0);
     }
 
-    /** Pools {@code planes} planes; records each maximum's input position in {@code arg} unless it is null. */
-    private void pool(float[] x, int xOff, float[] y, int yOff, int planes, int[] arg) {
+    /**
+     * Pools {@code planes} planes; records each maximum's position relative to {@code xOff} in
+     * {@code arg} from {@code argOff} on, unless {@code arg} is null.
+     */
+    private void pool(float[] x, int xOff, float[] y, int yOff, int planes, int[] arg, int argOff) {
         int h = in.height();
         int w = in.width();
         int oh = out.height();
         int ow = out.width();
         if (ph == 2 && pw == 2 && stride == 2) {
-            pool2x2(x, xOff, y, yOff, planes, arg, h, w, oh, ow);
+            pool2x2(x, xOff, y, yOff, planes, arg, argOff, h, w, oh, ow);
             return;
         }
         for (int pl = 0; pl < planes; pl++) {
@@ -70,7 +105,7 @@ public final class MaxPool2D extends Layer {
                     }
                     y[o] = max;
                     if (arg != null) {
-                        arg[o - yOff] = best - xOff;
+                        arg[argOff + o - yOff] = best - xOff;
                     }
                 }
             }
@@ -82,8 +117,8 @@ public final class MaxPool2D extends Layer {
      * path. Branch-free: which element wins is unpredictable (a select on the values mispredicts:
      * 5x slower). The test of {@code arg} is the same for the whole loop, which the JIT hoists.
      */
-    private static void pool2x2(float[] x, int xOff, float[] y, int yOff, int planes, int[] arg, int h, int w, int oh,
-                                int ow) {
+    private static void pool2x2(float[] x, int xOff, float[] y, int yOff, int planes, int[] arg, int argOff, int h,
+                                int w, int oh, int ow) {
         for (int pl = 0; pl < planes; pl++) {
             int inBase = xOff + pl * h * w;
             int o = yOff + pl * oh * ow;
@@ -104,7 +139,7 @@ public final class MaxPool2D extends Layer {
                         // ties keep the first
                         int topAt = b > a ? i0 + 1 : i0;
                         int bottomAt = d > c ? i1 + 1 : i1;
-                        arg[o - yOff] = (bottom > top ? bottomAt : topAt) - xOff;
+                        arg[argOff + o - yOff] = (bottom > top ? bottomAt : topAt) - xOff;
                     }
                 }
             }

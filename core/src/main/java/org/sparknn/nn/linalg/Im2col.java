@@ -58,23 +58,47 @@ public record Im2col(int channels, int height, int width, int kh, int kw, int st
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++, row++) {
                     int dst = row * ldc + colBase;
-                    for (int oy = 0; oy < outH; oy++) {
+                    // the output columns whose input column is inside the image: [lo, hi)
+                    int lo = firstInside(kx - padLeft);
+                    int hi = Math.max(lo, lastInside(kx - padLeft));
+                    for (int oy = 0; oy < outH; oy++, dst += outW) {
                         int iy = oy * stride + ky - padTop;
                         if (iy < 0 || iy >= height) {
-                            for (int ox = 0; ox < outW; ox++) {
-                                col[dst++] = 0f;
-                            }
+                            java.util.Arrays.fill(col, dst, dst + outW, 0f);
                             continue;
                         }
-                        int src = plane + iy * width;
-                        for (int ox = 0; ox < outW; ox++) {
-                            int ix = ox * stride + kx - padLeft;
-                            col[dst++] = ix >= 0 && ix < width ? x[src + ix] : 0f;
+                        int src = plane + iy * width + kx - padLeft;
+                        java.util.Arrays.fill(col, dst, dst + lo, 0f);
+                        if (stride == 1) {
+                            System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) {
+                                col[dst + ox] = x[src + ox * stride];
+                            }
                         }
+                        java.util.Arrays.fill(col, dst + hi, dst + outW, 0f);
                     }
                 }
             }
         }
+    }
+
+    /** The first output column whose input column {@code ox * stride + shift} is at least 0. */
+    private int firstInside(int shift) {
+        if (shift >= 0) {
+            return 0;
+        }
+        return Math.min(outW, (-shift + stride - 1) / stride);
+    }
+
+    /** One past the last output column whose input column {@code ox * stride + shift} is below the width. */
+    private int lastInside(int shift) {
+        // ox * stride + shift <= width - 1  <=>  ox <= (width - 1 - shift) / stride
+        int last = width - 1 - shift;
+        if (last < 0) {
+            return 0;
+        }
+        return Math.min(outW, last / stride + 1);
     }
 
     /** Adds example {@code b}'s column gradients back onto the input gradient {@code dx[dxOff]} (which it does not clear). */
@@ -86,17 +110,21 @@ public record Im2col(int channels, int height, int width, int kh, int kw, int st
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++, row++) {
                     int src = row * ldc + colBase;
-                    for (int oy = 0; oy < outH; oy++) {
+                    int lo = firstInside(kx - padLeft);
+                    int hi = Math.max(lo, lastInside(kx - padLeft));
+                    for (int oy = 0; oy < outH; oy++, src += outW) {
                         int iy = oy * stride + ky - padTop;
                         if (iy < 0 || iy >= height) {
-                            src += outW;
                             continue;
                         }
-                        int dst = plane + iy * width;
-                        for (int ox = 0; ox < outW; ox++, src++) {
-                            int ix = ox * stride + kx - padLeft;
-                            if (ix >= 0 && ix < width) {
-                                dx[dst + ix] += col[src];
+                        int dst = plane + iy * width + kx - padLeft;
+                        if (stride == 1) {
+                            for (int ox = lo; ox < hi; ox++) {
+                                dx[dst + ox] += col[src + ox];
+                            }
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) {
+                                dx[dst + ox * stride] += col[src + ox];
                             }
                         }
                     }

@@ -279,6 +279,15 @@ public final class Network {
         return new Workspace(this, maxBatch);
     }
 
+    /**
+     * Whether the training pass runs layer {@code i}, a convolution, and the max pooling after it
+     * as one ({@link Conv2D#trainPooled}): their full-size intermediate output then never leaves
+     * the cache.
+     */
+    private boolean pooledAt(int i) {
+        return i + 1 < layers.size() && layers.get(i) instanceof Conv2D && layers.get(i + 1) instanceof MaxPool2D;
+    }
+
     /** True when the loss takes logits and the last layer is a softmax it subsumes. */
     private boolean fusedSoftmax(Loss loss) {
         return loss.takesLogits() && layers.get(layers.size() - 1) instanceof Activation a
@@ -326,7 +335,14 @@ public final class Network {
         ws.checkBatch(batch);
         int n = layers.size();
         for (int i = 0; i < n; i++) {
-            layers.get(i).forward(params, offsets[i], ws.act[i], ws.act[i + 1], batch, ws.scratch[i], true,
+            Layer layer = layers.get(i);
+            if (pooledAt(i)) {
+                ((Conv2D) layer).trainPooled(params, offsets[i], ws.act[i], ws.act[i + 2], batch, ws.scratch[i],
+                    (MaxPool2D) layers.get(i + 1), ws.scratch[i + 1]);
+                i++;
+                continue;
+            }
+            layer.forward(params, offsets[i], ws.act[i], ws.act[i + 1], batch, ws.scratch[i], true,
                 org.sparknn.nn.random.Seeds.mix(seed, i));
         }
         boolean fused = fusedSoftmax(loss);
@@ -335,6 +351,13 @@ public final class Network {
         double sum = loss.lossAndGradient(ws.act[top], labels, labelOff, batch, classes, ws.grad[top]);
         ws.correct = countCorrect(ws.act[n], labels, labelOff, batch, classes);
         for (int i = top - 1; i >= 0; i--) {
+            if (i > 0 && pooledAt(i - 1)) {
+                ((Conv2D) layers.get(i - 1)).backwardPooled(params, offsets[i - 1], grads, ws.act[i - 1], ws.act[i + 1],
+                    ws.grad[i + 1], needsInputGradient[i - 1] ? ws.grad[i - 1] : null, batch, ws.scratch[i - 1],
+                    (MaxPool2D) layers.get(i), ws.scratch[i]);
+                i--;
+                continue;
+            }
             layers.get(i).backward(params, offsets[i], grads, ws.act[i], ws.act[i + 1], ws.grad[i + 1],
                 needsInputGradient[i] ? ws.grad[i] : null, batch, ws.scratch[i]);
         }
@@ -410,8 +433,18 @@ public final class Network {
             act[0] = new float[maxBatch * net.inputSize()];
             for (int i = 0; i < n; i++) {
                 Layer l = net.layers.get(i);
-                act[i + 1] = new float[maxBatch * l.outputShape().size()];
-                grad[i + 1] = new float[maxBatch * l.outputShape().size()];
+                int size = maxBatch * l.outputShape().size();
+                if (l instanceof Flatten) {
+                    // the same values in the same layout: one buffer serves as input and output
+                    if (grad[i] == null) {
+                        grad[i] = new float[size];
+                    }
+                    act[i + 1] = act[i];
+                    grad[i + 1] = grad[i];
+                } else {
+                    act[i + 1] = new float[size];
+                    grad[i + 1] = new float[size];
+                }
                 scratch[i] = l.scratch(maxBatch);
             }
         }

@@ -51,4 +51,24 @@ class AugmentationTest {
         assertArrayEquals(x1, x2);
         assertFalse(java.util.Arrays.equals(x1, x3));
     }
+
+    @Test
+    void wholePixelShiftsGiveTheValuesOfBilinearSampling() {
+        Shape shape = new Shape(2, 7, 5);
+        float[] fill = {-0.5f, 0.25f};
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        float[] image = new float[shape.size() + 4];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (float) (rng.nextDouble() * 4 - 2);
+        }
+        for (int dx = -6; dx <= 6; dx++) {
+            for (int dy = -8; dy <= 8; dy++) {
+                float[] fast = image.clone();
+                float[] slow = image.clone();
+                Augmentation.shift(fast, 3, shape, fill, dx, dy, new float[shape.size()]);
+                Augmentation.bilinear(slow, 3, shape, fill, dx, dy, 0, new float[shape.size()]);
+                assertArrayEquals(slow, fast, "shift " + dx + ", " + dy);
+            }
+        }
+    }
 }
