@@ -32,7 +32,7 @@ public record Adam(double beta1, double beta2, double epsilon, double weightDeca
     private static final int CHUNK = 2048;
 
     @Override
-    public void apply(float[] w, float[] g, float[] state, long step, double lr) {
+    public void applyRange(float[] w, float[] g, float[] state, long step, double lr, int from, int to) {
         int n = w.length;
         double alpha = lr * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step));
         float a = (float) alpha;
@@ -44,25 +44,25 @@ public record Adam(double beta1, double beta2, double epsilon, double weightDeca
         // offsets i and n + i, so a loop over them stays scalar (a sqrt and a division per element,
         // for every parameter on every step). Copied chunk by chunk into separate buffers all
         // indexed by j, the same arithmetic vectorizes and gives the same bits: every element sees the same float operations in the same order.
-        float[] cw = new float[Math.min(CHUNK, n)];
+        float[] cw = new float[Math.min(CHUNK, Math.max(1, to - from))];
         float[] cg = new float[cw.length];
         float[] cm = new float[cw.length];
         float[] cv = new float[cw.length];
-        for (int from = 0; from < n; from += CHUNK) {
-            int len = Math.min(CHUNK, n - from);
-            System.arraycopy(w, from, cw, 0, len);
-            System.arraycopy(g, from, cg, 0, len);
-            System.arraycopy(state, from, cm, 0, len);
-            System.arraycopy(state, n + from, cv, 0, len);
+        for (int at = from; at < to; at += CHUNK) {
+            int len = Math.min(CHUNK, to - at);
+            System.arraycopy(w, at, cw, 0, len);
+            System.arraycopy(g, at - from, cg, 0, len);
+            System.arraycopy(state, at, cm, 0, len);
+            System.arraycopy(state, n + at, cv, 0, len);
             if (decay != 0f) {
                 for (int j = 0; j < len; j++) {
                     cw[j] -= decay * cw[j];
                 }
             }
             update(cw, cg, cm, cv, len, a, b1, b2, eps);
-            System.arraycopy(cw, 0, w, from, len);
-            System.arraycopy(cm, 0, state, from, len);
-            System.arraycopy(cv, 0, state, n + from, len);
+            System.arraycopy(cw, 0, w, at, len);
+            System.arraycopy(cm, 0, state, at, len);
+            System.arraycopy(cv, 0, state, n + at, len);
         }
     }
 

@@ -18,16 +18,31 @@ public record Regularization(double l1, double l2) implements java.io.Serializab
         return l1 > 0 || l2 > 0;
     }
 
-    /** Adds the penalty's gradient for weights {@code [off, off + n)}; returns the penalty. */
-    public double addGradient(float[] w, float[] g, int off, int n) {
+    /** The penalty of weights {@code [off, off + n)}, summed as {@link #addGradient} sums it. */
+    public double penalty(float[] w, int off, int n) {
         double penalty = 0;
+        for (int i = off; i < off + n; i++) {
+            float wi = w[i];
+            penalty += l1 * Math.abs(wi) + l2 * (double) wi * wi;
+        }
+        return penalty;
+    }
+
+    /** Adds the penalty's gradient for weights {@code [off, off + n)} into {@code g} at the same places. */
+    public void addGradient(float[] w, float[] g, int off, int n) {
+        addGradient(w, g, off, n, 0);
+    }
+
+    /**
+     * Adds the penalty's gradient for weights {@code [off, off + n)} into {@code g}, whose index 0
+     * is weight {@code gBase}.
+     */
+    public void addGradient(float[] w, float[] g, int off, int n, int gBase) {
         float a = (float) l1;
         float b = (float) (2 * l2);
         for (int i = off; i < off + n; i++) {
             float wi = w[i];
-            penalty += l1 * Math.abs(wi) + l2 * (double) wi * wi;
-            g[i] += a * Math.signum(wi) + b * wi;
+            g[i - gBase] += a * Math.signum(wi) + b * wi;
         }
-        return penalty;
     }
 }

@@ -20,20 +20,20 @@ public record Sgd(double momentum, boolean nesterov) implements Optimizer {
     }
 
     @Override
-    public void apply(float[] w, float[] g, float[] v, long step, double lr) {
-        int n = w.length;
+    public void applyRange(float[] w, float[] g, float[] v, long step, double lr, int from, int to) {
         float rate = (float) lr;
         if (momentum == 0) {
-            for (int i = 0; i < n; i++) {
-                w[i] -= rate * g[i];
+            for (int i = from; i < to; i++) {
+                w[i] -= rate * g[i - from];
             }
             return;
         }
         float mu = (float) momentum;
-        for (int i = 0; i < n; i++) {
-            float vi = mu * v[i] - rate * g[i];
+        for (int i = from; i < to; i++) {
+            float gi = g[i - from];
+            float vi = mu * v[i] - rate * gi;
             v[i] = vi;
-            w[i] += nesterov ? mu * vi - rate * g[i] : vi;
+            w[i] += nesterov ? mu * vi - rate * gi : vi;
         }
     }
 

@@ -84,22 +84,57 @@ public final class TrainState {
      * @return the regularization penalty at the parameters before the step
      */
     public double applyGradientSum(float[] gradSum, long count, double lr) {
+        double penalty = penalty();
+        applyGradientShare(gradSum, count, lr, 0, params.length);
+        return penalty;
+    }
+
+    /**
+     * The regularization penalty at the current parameters: what {@link #applyGradientSum} returns
+     * when it is called next.
+     */
+    public double penalty() {
+        if (!regularization.active()) {
+            return 0;
+        }
+        double[] penalty = {0};
+        net.forEachWeightRange((off, n) -> {
+            penalty[0] += regularization.penalty(params, off, n);
+            return 0;
+        });
+        return penalty[0];
+    }
+
+    /**
+     * {@link #applyGradientSum} for the parameters {@code [from, to)} alone, with their share of
+     * the summed gradient in {@code gradShare[0 .. to - from)} (overwritten), and the step count
+     * advanced as a whole step advances it. Every rule works element by element: a gang of tasks
+     * that each update their own share of the parameters gets, together, the bits of one update of
+     * all of them.
+     */
+    public void applyGradientShare(float[] gradShare, long count, double lr, int from, int to) {
         if (count <= 0) {
             throw new IllegalArgumentException("a step needs at least one example, got " + count);
         }
-        float inv = (float) (1.0 / count);
-        for (int i = 0; i < gradSum.length; i++) {
-            gradSum[i] *= inv;
+        if (from < 0 || to > params.length || from > to || gradShare.length < to - from) {
+            throw new IllegalArgumentException("a share [" + from + ", " + to + ") of " + params.length
+                + " parameters with " + gradShare.length + " gradient values");
         }
-        double[] penalty = {0};
+        float inv = (float) (1.0 / count);
+        for (int i = 0; i < to - from; i++) {
+            gradShare[i] *= inv;
+        }
         if (regularization.active()) {
             net.forEachWeightRange((off, n) -> {
-                penalty[0] += regularization.addGradient(params, gradSum, off, n);
+                int lo = Math.max(off, from);
+                int hi = Math.min(off + n, to);
+                if (lo < hi) {
+                    regularization.addGradient(params, gradShare, lo, hi - lo, from);
+                }
                 return 0;
             });
         }
         step++;
-        optimizer.apply(params, gradSum, optimizerState, step, lr);
-        return penalty[0];
+        optimizer.applyRange(params, gradShare, optimizerState, step, lr, from, to);
     }
 }

@@ -107,7 +107,9 @@ class GoldenValuesTest {
     void regularizationGradient() {
         float[] w = {0.5f, -2f};
         float[] g = {0f, 0f};
-        double penalty = new Regularization(0.1, 0.01).addGradient(w, g, 0, 2);
+        Regularization r = new Regularization(0.1, 0.01);
+        double penalty = r.penalty(w, 0, 2);
+        r.addGradient(w, g, 0, 2);
         // penalty = 0.1 * 2.5 + 0.01 * 4.25; gradient = 0.1 * sign(w) + 0.02 * w
         assertEquals(0.2925, penalty, 1e-7);
         assertArrayEquals(new float[] {0.11f, -0.14f}, g, 1e-7f);

@@ -13,10 +13,24 @@ import java.util.Arrays;
  * every task sums alike); each owner sums its chunk along the tree; then every owner sends its
  * summed chunk to every task. Per step each task sends and receives {@code 2 (P-1) / P} of the
  * gradient, whatever {@code P} is, in {@code 2 (P-1)} messages.
+ *
+ * <p>{@link #sumAndApply} shards the optimizer the same way: each owner applies the update to its
+ * chunk of the parameters alone, and the all-gather then carries the updated parameters instead of
+ * the summed gradient. The same bytes and messages; the optimizer's work per task falls to 1/P.
  */
 public final class AllReduce {
     /** The sum of one step over all partitions. */
     public record Sum(float[] grad, double loss, long correct, long count) {
+    }
+
+    /** An update of the parameters {@code [from, to)} from their share of the summed gradient. */
+    @FunctionalInterface
+    public interface ShareUpdate {
+        /**
+         * @param share the summed gradient of the parameters {@code [from, to)}, from index 0
+         * @param count the examples of the step over all partitions
+         */
+        void apply(float[] share, long count, int from, int to);
     }
 
     private final Exchange exchange = Exchange.get();
@@ -64,30 +78,9 @@ public final class AllReduce {
      */
     public Sum sum(long step, float[] grad, double loss, long correct, long count) {
         long start = System.nanoTime();
-        long scatter = 2 * step;
         long gather = 2 * step + 1;
-        for (int c = 0; c < partitions; c++) {
-            Chunk mine = new Chunk(grad, grad == null ? 0 : lo(c), lo(c + 1) - lo(c), loss, correct, count);
-            if (c == me) {
-                received[me] = mine;
-            } else {
-                exchange.send(peers[c], new Exchange.Slot(run, c, me, scatter), mine);
-                count(mine);
-            }
-        }
-        for (int p = 0; p < partitions; p++) {
-            if (p != me) {
-                received[p] = take(p, scatter, "its chunk of the gradient");
-            }
-        }
-        float[] owned = treeSum(0, partitions);
-        double lossSum = lossSum(0, partitions);
-        long correctSum = 0;
-        long countSum = 0;
-        for (Chunk c : received) {
-            correctSum += c.correct();
-            countSum += c.count();
-        }
+        Sum reduced = reduceScatter(step, grad, loss, correct, count);
+        float[] owned = reduced.grad();
         Chunk summed = new Chunk(owned, 0, lo(me + 1) - lo(me), 0, 0, 0);
         for (int p = 0; p < partitions; p++) {
             if (p != me) {
@@ -104,9 +97,118 @@ public final class AllReduce {
                 any = true;
             }
         }
-        Arrays.fill(received, null);
         exchangeNanos += System.nanoTime() - start;
-        return new Sum(any ? total : null, lossSum, correctSum, countSum);
+        return new Sum(any ? total : null, reduced.loss(), reduced.correct(), reduced.count());
+    }
+
+    /**
+     * A step with the optimizer sharded: sums the gradient as {@link #sum} does, but each task
+     * then updates only the parameters of the chunk it owns ({@code update}, which changes
+     * {@code params} there), and the all-gather brings every owner's updated parameters into
+     * {@code params}. Time spent in {@code update} is not counted as exchange time.
+     *
+     * @return the step's sums; its {@code grad} is null
+     */
+    public Sum sumAndApply(long step, float[] grad, double loss, long correct, long count, ShareUpdate update,
+                           float[] params) {
+        long start = System.nanoTime();
+        long gather = 2 * step + 1;
+        Sum reduced = reduceScatter(step, grad, loss, correct, count);
+        float[] owned = reduced.grad();
+        long countSum = reduced.count();
+        int from = lo(me);
+        int to = lo(me + 1);
+        long updateStart = System.nanoTime();
+        update.apply(owned == null ? new float[to - from] : owned, countSum, from, to);
+        long updateNanos = System.nanoTime() - updateStart;
+        Chunk mine = new Chunk(params, from, to - from, 0, 0, 0);
+        for (int p = 0; p < partitions; p++) {
+            if (p != me) {
+                exchange.send(peers[p], new Exchange.Slot(run, p, me, gather), mine);
+                count(mine);
+            }
+        }
+        for (int c = 0; c < partitions; c++) {
+            if (c != me) {
+                Chunk part = take(c, gather, "its updated chunk of the parameters");
+                System.arraycopy(part.values(), part.offset(), params, lo(c), part.length());
+            }
+        }
+        exchangeNanos += System.nanoTime() - start - updateNanos;
+        return new Sum(null, reduced.loss(), reduced.correct(), countSum);
+    }
+
+    /**
+     * After steps of {@link #sumAndApply}: brings every task's current chunk of the optimizer
+     * state to partition 0, which then holds the whole state. {@code state} is made of
+     * {@code planes} planes of one value per parameter. One message per task but partition 0's.
+     */
+    public void gatherState(float[] state, int planes) {
+        if (planes == 0 || partitions == 1) {
+            return;
+        }
+        long start = System.nanoTime();
+        if (me != 0) {
+            int from = lo(me);
+            int len = lo(me + 1) - from;
+            float[] mine = new float[planes * len];
+            for (int k = 0; k < planes; k++) {
+                System.arraycopy(state, k * length + from, mine, k * len, len);
+            }
+            Chunk c = new Chunk(mine, 0, mine.length, 0, 0, 0);
+            exchange.send(peers[0], new Exchange.Slot(run, 0, me, STATE_TAG), c);
+            count(c);
+        } else {
+            for (int p = 1; p < partitions; p++) {
+                Chunk part = take(p, STATE_TAG, "its chunk of the optimizer state");
+                int from = lo(p);
+                int len = lo(p + 1) - from;
+                for (int k = 0; k < planes; k++) {
+                    System.arraycopy(part.values(), part.offset() + k * len, state, k * length + from, len);
+                }
+            }
+        }
+        exchangeNanos += System.nanoTime() - start;
+    }
+
+    /** The tag of {@link #gatherState}'s messages: below every step's tags, once per segment. */
+    private static final long STATE_TAG = -2;
+
+    /**
+     * The reduce-scatter: every task sends each owner its chunk and sums the chunk it owns along
+     * the tree. Returns the owned chunk's sum (null when no partition had values) with the step's
+     * loss, correct and example sums over all partitions.
+     */
+    private Sum reduceScatter(long step, float[] grad, double loss, long correct, long count) {
+        scatter(grad, loss, correct, count, 2 * step);
+        float[] owned = treeSum(0, partitions);
+        double lossSum = lossSum(0, partitions);
+        long correctSum = 0;
+        long countSum = 0;
+        for (Chunk c : received) {
+            correctSum += c.correct();
+            countSum += c.count();
+        }
+        Arrays.fill(received, null);
+        return new Sum(owned, lossSum, correctSum, countSum);
+    }
+
+    /** The reduce-scatter's sending and receiving: every owner ends with all tasks' chunks of its part in {@code received}. */
+    private void scatter(float[] grad, double loss, long correct, long count, long tag) {
+        for (int c = 0; c < partitions; c++) {
+            Chunk mine = new Chunk(grad, grad == null ? 0 : lo(c), lo(c + 1) - lo(c), loss, correct, count);
+            if (c == me) {
+                received[me] = mine;
+            } else {
+                exchange.send(peers[c], new Exchange.Slot(run, c, me, tag), mine);
+                count(mine);
+            }
+        }
+        for (int p = 0; p < partitions; p++) {
+            if (p != me) {
+                received[p] = take(p, tag, "its chunk of the gradient");
+            }
+        }
     }
 
     private void count(Chunk c) {
@@ -127,7 +229,7 @@ public final class AllReduce {
     private Chunk take(int from, long tag, String what) {
         return exchange.take(new Exchange.Slot(run, me, from, tag), timeoutNanos,
             () -> "partition " + me + " waited " + timeoutNanos / 1_000_000_000.0 + " s for partition " + from + " ("
-                + peers[from] + ") to send " + what + " of step " + tag / 2 + "; the wait is set by "
+                + peers[from] + ") to send " + what + (tag < 0 ? " at the end of the segment" : " of step " + tag / 2) + "; the wait is set by "
                 + BarrierSettings.TIMEOUT_KEY, killed);
     }
 

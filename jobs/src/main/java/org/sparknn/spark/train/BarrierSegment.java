@@ -19,10 +19,12 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * The task of a barrier stage: one per partition, all running at once, each runs the steps
  * {@code [from, to)} of an epoch on its block. Every step it computes its partition's gradient as
- * a job-mode task would, sums it with the others' ({@link AllReduce}, in GradientSum's tree order)
- * and applies the optimizer to its own copy of the state: every task holds the same state after
- * every step, and the same bits as the driver would in job mode. Partition 0 reports progress
- * while it runs and returns the state at the end.
+ * a job-mode task would and sums it with the others' ({@link AllReduce}, in GradientSum's tree
+ * order). Then either each task updates the chunk of the parameters it owns and the all-gather
+ * brings them to all (sharded), or every task applies the optimizer to its own whole copy
+ * (replicated): every task holds the same parameters after every step, with the bits the driver
+ * would have in job mode. Partition 0 reports progress while it runs and returns the state at the
+ * end (with the sharded optimizer, after gathering the optimizer state's chunks).
  *
  * @param run          the segment's identity, the same in every task
  * @param start        the state the segment starts from
@@ -36,11 +38,12 @@ import scala.jdk.javaapi.CollectionConverters;
  * @param local        whether every task runs in the driver's JVM (local mode)
  * @param executors    each executor's exchange as learned in earlier segments, by its barrier address
  * @param timeoutNanos the longest wait for one message of a peer
+ * @param sharded      whether each task updates only its chunk of the parameters
  * @param progress     where partition 0 reports steps, or null
  */
 record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String spec, TrainConfig config, int epoch,
                       int from, int to, int steps, Sums sums, boolean local, Map<String, Peer> executors, long timeoutNanos,
-                      ProgressRelay.Address progress)
+                      boolean sharded, ProgressRelay.Address progress)
     implements Function1<Iterator<Block>, Iterator<BarrierSegment.Result>>, Serializable {
 
     // Start and Result travel with the application's serializer (a broadcast, a task result), which
@@ -186,11 +189,25 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
                 GradientSum.Node leaf = DistributedTrainer.partitionGradient(block, state.params(), spec, config.loss(),
                     config.seed(), epoch, step, steps, peers.length, capacity, config.augmentation()).leafNode();
                 long t1 = System.nanoTime();
-                AllReduce.Sum sum = reduce.sum(global, leaf.grad, leaf.loss, leaf.correct, leaf.count);
-                long t2 = System.nanoTime();
-                double stepPenalty = state.applyGradientSum(sum.grad(), sum.count(), lr);
-                optimizerNanos += System.nanoTime() - t2;
                 computeNanos += t1 - t0;
+                AllReduce.Sum sum;
+                double stepPenalty;
+                if (sharded) {
+                    stepPenalty = me == 0 ? state.penalty() : 0; // only partition 0 reports it
+                    long[] updateNanos = {0};
+                    sum = reduce.sumAndApply(global, leaf.grad, leaf.loss, leaf.correct, leaf.count,
+                        (share, examples, lo, hi) -> {
+                            long u = System.nanoTime();
+                            state.applyGradientShare(share, examples, lr, lo, hi);
+                            updateNanos[0] += System.nanoTime() - u;
+                        }, state.params());
+                    optimizerNanos += updateNanos[0];
+                } else {
+                    sum = reduce.sum(global, leaf.grad, leaf.loss, leaf.correct, leaf.count);
+                    long t2 = System.nanoTime();
+                    stepPenalty = state.applyGradientSum(sum.grad(), sum.count(), lr);
+                    optimizerNanos += System.nanoTime() - t2;
+                }
                 loss += sum.loss();
                 correct += sum.correct();
                 count += sum.count();
@@ -199,6 +216,9 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
                         && step + 1 < steps) {
                     progress.report(new ProgressRelay.Step(epoch, step, new Sums(loss, correct, count, penalty)));
                 }
+            }
+            if (sharded) {
+                reduce.gatherState(state.optimizerState(), config.optimizer().statePlanes());
             }
         } finally {
             reduce.close();

@@ -56,6 +56,7 @@ public final class DistributedTrainer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistributedTrainer.class);
 
     private final JavaSparkContext sc;
+    private final SparkSession spark;
     private final Network net;
     private final String specJson;
     private final TrainConfig config;
@@ -64,6 +65,7 @@ public final class DistributedTrainer {
 
     public DistributedTrainer(SparkSession spark, Network net, TrainConfig config) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.spark = spark;
         this.net = net;
         this.specJson = net.spec().toJson();
         this.config = config;
@@ -225,9 +227,10 @@ public final class DistributedTrainer {
             from = to;
         }
         int done = steps - r.stepInEpoch();
-        LOG.info("epoch {}: {} steps in barrier mode; partition 0's time: compute {} s, exchange {} s, optimizer {} s;"
-            + " it sent {} messages and {} gradient values per step", epoch + 1, done,
+        LOG.info("epoch {}: {} steps in barrier mode; partition 0's time: compute {} s, exchange {} s, optimizer ({}) {} s;"
+            + " it sent {} messages and {} values per step", epoch + 1, done,
             String.format("%.2f", computeNanos / 1e9), String.format("%.2f", exchangeNanos / 1e9),
+            BarrierSettings.shardedOptimizer(spark.conf()) ? "sharded" : "replicated",
             String.format("%.2f", optimizerNanos / 1e9), messages / Math.max(1, done), values / Math.max(1, done));
         return config.learningRate().at((long) epoch * steps + steps - 1, steps, totalSteps);
     }
@@ -265,7 +268,7 @@ public final class DistributedTrainer {
             for (int attempt = 1; ; attempt++) {
                 BarrierSegment task = new BarrierSegment(java.util.UUID.randomUUID().toString(), start, specJson, config,
                     epoch, from, to, steps, sums.toSums(), local, executors, BarrierSettings.timeoutNanos(sc.getConf()),
-                    progress.address());
+                    BarrierSettings.shardedOptimizer(spark.conf()), progress.address());
                 ClassTag<BarrierSegment.Result> tag = ClassTag$.MODULE$.apply(BarrierSegment.Result.class);
                 List<BarrierSegment.Result> results;
                 try {

@@ -25,6 +25,7 @@ import org.sparknn.nn.train.Augmentation;
 import org.sparknn.nn.train.TrainState;
 import org.sparknn.spark.TrainingFixtures;
 import org.sparknn.spark.collective.AllReduce;
+import org.sparknn.spark.collective.BarrierSettings;
 import org.sparknn.spark.collective.Exchange;
 import org.sparknn.spark.collective.ExchangeProbe;
 import org.sparknn.spark.collective.ExchangeTimeoutException;
@@ -86,6 +87,18 @@ class BarrierStepsTest {
                     assertEquals(x.learningRate(), y.learningRate(), 0.0, where);
                 }
                 assertEquals(jobSteps, barrierSteps, where + ": the progress lines, in order, while the segment ran");
+                if (partitions == 3) {
+                    // the optimizer replicated on every task instead of sharded over them: the same bits
+                    TestSpark.session().conf().set(BarrierSettings.OPTIMIZER_KEY, "replicated");
+                    try {
+                        DistributedTrainer.Result c = fit(net, data, job.withStepMode(StepMode.barrier), new ArrayList<>());
+                        assertArrayEquals(a.state().params(), c.state().params(), where + ", replicated: the weights");
+                        assertArrayEquals(a.state().optimizerState(), c.state().optimizerState(),
+                            where + ", replicated: Adam's moments");
+                    } finally {
+                        TestSpark.session().conf().unset(BarrierSettings.OPTIMIZER_KEY);
+                    }
+                }
                 data.unpersist(false);
             }
         }
