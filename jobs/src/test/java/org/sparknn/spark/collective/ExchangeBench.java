@@ -24,8 +24,8 @@ import scala.Option;
  */
 public final class ExchangeBench {
     static final int CALLS = 15;
-    static final int WARMUP = 50;
-    static final int ROUNDS = 300;
+    static final int WARMUP = 500;
+    static final int ROUNDS = 500;
 
     private ExchangeBench() {
     }
