@@ -228,6 +228,21 @@ public final class Network {
         return layers.get(layers.size() - 1).outputShape().size();
     }
 
+    /**
+     * The ranges of the parameter array that belong to one layer each, {@code {from, to}}, in the
+     * order a training pass finishes their gradients (top layer first): the order of
+     * {@link PassListener#gradientReady}.
+     */
+    public List<int[]> gradientRanges() {
+        List<int[]> ranges = new ArrayList<>();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            if (layers.get(i).paramCount() > 0) {
+                ranges.add(new int[] {offsets[i], offsets[i] + layers.get(i).paramCount()});
+            }
+        }
+        return ranges;
+    }
+
     /** Offset of layer {@code i}'s parameters. */
     public int paramOffset(int i) {
         return offsets[i];
@@ -332,6 +347,29 @@ public final class Network {
      */
     public double forwardBackward(float[] params, float[] grads, Workspace ws, int[] labels, int labelOff, int batch,
                                   Loss loss, long seed) {
+        return forwardBackward(params, grads, ws, labels, labelOff, batch, loss, seed, null);
+    }
+
+    /**
+     * What a training pass tells as it goes: its loss once the forward pass is done, then each
+     * layer's range of the gradient array as soon as the backward pass has finished adding into
+     * it, top layer first. A gradient exchange can send those values while the layers below are
+     * still computing theirs.
+     */
+    public interface PassListener {
+        /** The pass's summed loss and correctly classified count, before the backward pass. */
+        void lossReady(double loss, int correct);
+
+        /** Gradient values {@code [from, to)} have their final values for this pass. */
+        void gradientReady(int from, int to);
+    }
+
+    /**
+     * {@link #forwardBackward(float[], float[], Workspace, int[], int, int, Loss, long)}, telling
+     * {@code listener} (when not null) the loss and every layer's gradient as soon as each is known.
+     */
+    public double forwardBackward(float[] params, float[] grads, Workspace ws, int[] labels, int labelOff, int batch,
+                                  Loss loss, long seed, PassListener listener) {
         ws.checkBatch(batch);
         int n = layers.size();
         for (int i = 0; i < n; i++) {
@@ -350,16 +388,22 @@ public final class Network {
         int classes = outputSize();
         double sum = loss.lossAndGradient(ws.act[top], labels, labelOff, batch, classes, ws.grad[top]);
         ws.correct = countCorrect(ws.act[n], labels, labelOff, batch, classes);
+        if (listener != null) {
+            listener.lossReady(sum, ws.correct);
+        }
         for (int i = top - 1; i >= 0; i--) {
             if (i > 0 && pooledAt(i - 1)) {
                 ((Conv2D) layers.get(i - 1)).backwardPooled(params, offsets[i - 1], grads, ws.act[i - 1], ws.act[i + 1],
                     ws.grad[i + 1], needsInputGradient[i - 1] ? ws.grad[i - 1] : null, batch, ws.scratch[i - 1],
                     (MaxPool2D) layers.get(i), ws.scratch[i]);
                 i--;
-                continue;
+            } else {
+                layers.get(i).backward(params, offsets[i], grads, ws.act[i], ws.act[i + 1], ws.grad[i + 1],
+                    needsInputGradient[i] ? ws.grad[i] : null, batch, ws.scratch[i]);
             }
-            layers.get(i).backward(params, offsets[i], grads, ws.act[i], ws.act[i + 1], ws.grad[i + 1],
-                needsInputGradient[i] ? ws.grad[i] : null, batch, ws.scratch[i]);
+            if (listener != null && layers.get(i).paramCount() > 0) {
+                listener.gradientReady(offsets[i], offsets[i] + layers.get(i).paramCount());
+            }
         }
         return sum;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -137,5 +138,48 @@ class TrainingPassTest {
             zeros += ws.act[2][i] == 0f ? 1 : 0;
         }
         assertTrue(zeros > 0 && zeros < pooled, zeros + " of " + pooled + " pooled values are zero");
+    }
+
+    @Test
+    void aListenerHearsEveryLayersGradientOnceItIsFinal() {
+        for (String preset : List.of("mlp", "cnn", "cnn3")) {
+            Network net = Network.build(NetworkSpec.preset(preset, new Shape(1, 28, 28), 10));
+            int batch = 5;
+            SplittableRandom rng = new SplittableRandom(2);
+            float[] params = net.initialParams(4);
+            Network.Workspace ws = net.workspace(batch);
+            float[] input = random(batch * net.inputSize(), rng);
+            System.arraycopy(input, 0, ws.input(), 0, input.length);
+            int[] labels = {1, 2, 3, 4, 5};
+            float[] grads = new float[net.paramCount()];
+            List<int[]> heard = new java.util.ArrayList<>();
+            List<float[]> seen = new java.util.ArrayList<>();
+            double[] lossHeard = {Double.NaN};
+            double loss = net.forwardBackward(params, grads, ws, labels, 0, batch, new SoftmaxCrossEntropy(), 3L,
+                new Network.PassListener() {
+                    @Override
+                    public void lossReady(double l, int correct) {
+                        assertTrue(heard.isEmpty(), "the loss comes before any gradient");
+                        lossHeard[0] = l;
+                    }
+
+                    @Override
+                    public void gradientReady(int from, int to) {
+                        heard.add(new int[] {from, to});
+                        seen.add(Arrays.copyOfRange(grads, from, to));
+                    }
+                });
+            assertEquals(loss, lossHeard[0], 0.0, preset);
+            List<int[]> expected = net.gradientRanges();
+            assertEquals(expected.size(), heard.size(), preset);
+            int covered = 0;
+            for (int k = 0; k < expected.size(); k++) {
+                assertArrayEquals(expected.get(k), heard.get(k), preset + ": range " + k);
+                assertArrayEquals(Arrays.copyOfRange(grads, heard.get(k)[0], heard.get(k)[1]), seen.get(k),
+                    preset + ": the values of range " + k + " were final when it was told");
+                covered += heard.get(k)[1] - heard.get(k)[0];
+            }
+            assertEquals(net.paramCount(), covered, preset + ": the ranges cover every parameter");
+        }
     }
 }

@@ -1,6 +1,8 @@
 package org.sparknn.spark.collective;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The all-reduce of one task of a gang: every step each of the {@code P} tasks holds the gradient
@@ -13,6 +15,13 @@ import java.util.Arrays;
  * every task sums alike); each owner sums its chunk along the tree; then every owner sends its
  * summed chunk to every task. Per step each task sends and receives {@code 2 (P-1) / P} of the
  * gradient, whatever {@code P} is, in {@code 2 (P-1)} messages.
+ *
+ * <p>The gradient is sent in pieces: one per layer's range of it (a {@code ranges} entry) and
+ * owner. A task that computes its gradient with a {@code PassListener} sends each piece
+ * ({@link #ready}) as soon as the backward pass has finished that layer, top layer first, so the
+ * transfer overlaps the backward pass of the layers below, as PyTorch's DistributedDataParallel
+ * does with its buckets; what was not sent early goes when the step's sum is asked for. Every
+ * piece carries the sender's loss, correct and example sums of the step.
  *
  * <p>{@link #sumAndApply} shards the optimizer the same way: each owner applies the update to its
  * chunk of the parameters alone, and the all-gather then carries the updated parameters instead of
@@ -33,6 +42,13 @@ public final class AllReduce {
         void apply(float[] share, long count, int from, int to);
     }
 
+    /** Tags per step: the all-gather's, then one per gradient range (and one for an empty chunk's sums). */
+    private static final long TAGS_PER_STEP = 1L << 20;
+
+    /** One message of the reduce-scatter: range {@code k}'s values {@code [from, to)}, all in one owner's chunk. */
+    private record Piece(int k, int from, int to) {
+    }
+
     private final Exchange exchange = Exchange.get();
     private final String run;
     private final int partitions;
@@ -42,6 +58,15 @@ public final class AllReduce {
     private final long timeoutNanos;
     private final Chunk[] received;
     private final java.util.function.BooleanSupplier killed;
+    /** The gradient ranges, by their index {@code k}. */
+    private final List<int[]> ranges;
+    /** Range index by the range's first value. */
+    private final java.util.Map<Integer, Integer> rangeAt = new java.util.HashMap<>();
+    /** The pieces of every owner's chunk, by owner. */
+    private final List<List<Piece>> pieces = new ArrayList<>();
+    /** The step whose pieces {@link #sent} tracks, and which of its ranges went out early. */
+    private long sendingStep = Long.MIN_VALUE;
+    private final boolean[] sent;
     private long exchangeNanos;
     private long messagesSent;
     private long valuesSent;
@@ -56,14 +81,93 @@ public final class AllReduce {
      */
     public AllReduce(String run, int me, Peer[] peers, int length, long timeoutNanos,
                      java.util.function.BooleanSupplier killed) {
+        this(run, me, peers, List.of(new int[] {0, length}), timeoutNanos, killed);
+    }
+
+    /**
+     * @param ranges the gradient's ranges that become final together (a network's layers, see
+     *               {@code Network.gradientRanges}), which cover it without overlap; the gradient's
+     *               length is their sum
+     */
+    public AllReduce(String run, int me, Peer[] peers, List<int[]> ranges, long timeoutNanos,
+                     java.util.function.BooleanSupplier killed) {
         this.run = run;
         this.partitions = peers.length;
         this.me = me;
         this.peers = peers.clone();
-        this.length = length;
+        this.ranges = List.copyOf(ranges);
+        int total = 0;
+        for (int k = 0; k < ranges.size(); k++) {
+            int[] r = ranges.get(k);
+            if (r[1] < r[0] || rangeAt.put(r[0], k) != null) {
+                throw new IllegalArgumentException("gradient range " + Arrays.toString(r) + " is empty or repeated");
+            }
+            total += r[1] - r[0];
+        }
+        if (ranges.size() + 1 >= TAGS_PER_STEP) {
+            throw new IllegalArgumentException("a gradient of " + ranges.size() + " ranges has too many to tag");
+        }
+        this.length = total;
         this.timeoutNanos = timeoutNanos;
         this.received = new Chunk[partitions];
         this.killed = killed;
+        this.sent = new boolean[ranges.size()];
+        for (int c = 0; c < partitions; c++) {
+            List<Piece> mine = new ArrayList<>();
+            for (int k = 0; k < ranges.size(); k++) {
+                int from = Math.max(ranges.get(k)[0], lo(c));
+                int to = Math.min(ranges.get(k)[1], lo(c + 1));
+                if (from < to) {
+                    mine.add(new Piece(k, from, to));
+                }
+            }
+            if (mine.isEmpty()) { // an empty chunk still hears the sums
+                mine.add(new Piece(ranges.size(), lo(c), lo(c)));
+            }
+            pieces.add(mine);
+        }
+    }
+
+    private static long pieceTag(long step, int k) {
+        return step * TAGS_PER_STEP + 1 + k;
+    }
+
+    private static long gatherTag(long step) {
+        return step * TAGS_PER_STEP;
+    }
+
+    /**
+     * Sends the pieces of gradient range {@code [from, to)} (one of the ranges this all-reduce was
+     * made with, now final) to their owners, with this task's sums of the step.
+     */
+    public void ready(long step, float[] grad, int from, int to, double loss, long correct, long count) {
+        Integer k = rangeAt.get(from);
+        if (k == null || ranges.get(k)[1] != to) {
+            throw new IllegalArgumentException("[" + from + ", " + to + ") is not one of the gradient's ranges");
+        }
+        long start = System.nanoTime();
+        if (step != sendingStep) {
+            Arrays.fill(sent, false);
+            sendingStep = step;
+        }
+        sendRange(step, k, grad, loss, correct, count);
+        exchangeNanos += System.nanoTime() - start;
+    }
+
+    private void sendRange(long step, int k, float[] grad, double loss, long correct, long count) {
+        sent[k] = true;
+        for (int c = 0; c < partitions; c++) {
+            if (c == me) {
+                continue;
+            }
+            for (Piece p : pieces.get(c)) {
+                if (p.k() == k) {
+                    Chunk piece = new Chunk(grad, grad == null ? 0 : p.from(), p.to() - p.from(), loss, correct, count);
+                    exchange.send(peers[c], new Exchange.Slot(run, c, me, pieceTag(step, k)), piece);
+                    count(piece);
+                }
+            }
+        }
     }
 
     private int lo(int chunk) {
@@ -78,7 +182,7 @@ public final class AllReduce {
      */
     public Sum sum(long step, float[] grad, double loss, long correct, long count) {
         long start = System.nanoTime();
-        long gather = 2 * step + 1;
+        long gather = gatherTag(step);
         Sum reduced = reduceScatter(step, grad, loss, correct, count);
         float[] owned = reduced.grad();
         Chunk summed = new Chunk(owned, 0, lo(me + 1) - lo(me), 0, 0, 0);
@@ -112,7 +216,7 @@ public final class AllReduce {
     public Sum sumAndApply(long step, float[] grad, double loss, long correct, long count, ShareUpdate update,
                            float[] params) {
         long start = System.nanoTime();
-        long gather = 2 * step + 1;
+        long gather = gatherTag(step);
         Sum reduced = reduceScatter(step, grad, loss, correct, count);
         float[] owned = reduced.grad();
         long countSum = reduced.count();
@@ -180,7 +284,7 @@ public final class AllReduce {
      * loss, correct and example sums over all partitions.
      */
     private Sum reduceScatter(long step, float[] grad, double loss, long correct, long count) {
-        scatter(grad, loss, correct, count, 2 * step);
+        scatter(grad, loss, correct, count, step);
         float[] owned = treeSum(0, partitions);
         double lossSum = lossSum(0, partitions);
         long correctSum = 0;
@@ -193,21 +297,53 @@ public final class AllReduce {
         return new Sum(owned, lossSum, correctSum, countSum);
     }
 
-    /** The reduce-scatter's sending and receiving: every owner ends with all tasks' chunks of its part in {@code received}. */
-    private void scatter(float[] grad, double loss, long correct, long count, long tag) {
-        for (int c = 0; c < partitions; c++) {
-            Chunk mine = new Chunk(grad, grad == null ? 0 : lo(c), lo(c + 1) - lo(c), loss, correct, count);
-            if (c == me) {
-                received[me] = mine;
-            } else {
-                exchange.send(peers[c], new Exchange.Slot(run, c, me, tag), mine);
-                count(mine);
+    /**
+     * The reduce-scatter's sending and receiving: sends what {@link #ready} did not, then every
+     * owner ends with all tasks' chunks of its part in {@code received}.
+     */
+    private void scatter(float[] grad, double loss, long correct, long count, long step) {
+        if (step != sendingStep) {
+            Arrays.fill(sent, false);
+            sendingStep = step;
+        }
+        for (int k = 0; k < ranges.size(); k++) {
+            if (!sent[k]) {
+                sendRange(step, k, grad, loss, correct, count);
             }
         }
-        for (int p = 0; p < partitions; p++) {
-            if (p != me) {
-                received[p] = take(p, tag, "its chunk of the gradient");
+        for (int c = 0; c < partitions; c++) {
+            Piece empty = pieces.get(c).get(0);
+            if (c != me && empty.k() == ranges.size()) {
+                Chunk sums = new Chunk(null, 0, 0, loss, correct, count);
+                exchange.send(peers[c], new Exchange.Slot(run, c, me, pieceTag(step, empty.k())), sums);
+                count(sums);
             }
+        }
+        sendingStep = Long.MIN_VALUE;
+        int from = lo(me);
+        int len = lo(me + 1) - from;
+        received[me] = new Chunk(grad, grad == null ? 0 : from, len, loss, correct, count);
+        List<Piece> mine = pieces.get(me);
+        for (int p = 0; p < partitions; p++) {
+            if (p == me) {
+                continue;
+            }
+            Chunk first = take(p, pieceTag(step, mine.get(0).k()), "its chunk of the gradient");
+            if (mine.size() == 1 || first.values() == null) {
+                received[p] = first;
+                for (int i = 1; i < mine.size(); i++) { // a partition without rows sends pieces without values
+                    take(p, pieceTag(step, mine.get(i).k()), "its chunk of the gradient");
+                }
+                continue;
+            }
+            float[] assembled = new float[len];
+            System.arraycopy(first.values(), first.offset(), assembled, mine.get(0).from() - from, first.length());
+            for (int i = 1; i < mine.size(); i++) {
+                Piece piece = mine.get(i);
+                Chunk c = take(p, pieceTag(step, piece.k()), "its chunk of the gradient");
+                System.arraycopy(c.values(), c.offset(), assembled, piece.from() - from, c.length());
+            }
+            received[p] = new Chunk(assembled, 0, len, first.loss(), first.correct(), first.count());
         }
     }
 
@@ -229,7 +365,7 @@ public final class AllReduce {
     private Chunk take(int from, long tag, String what) {
         return exchange.take(new Exchange.Slot(run, me, from, tag), timeoutNanos,
             () -> "partition " + me + " waited " + timeoutNanos / 1_000_000_000.0 + " s for partition " + from + " ("
-                + peers[from] + ") to send " + what + (tag < 0 ? " at the end of the segment" : " of step " + tag / 2) + "; the wait is set by "
+                + peers[from] + ") to send " + what + (tag < 0 ? " at the end of the segment" : " of step " + tag / TAGS_PER_STEP) + "; the wait is set by "
                 + BarrierSettings.TIMEOUT_KEY, killed);
     }
 

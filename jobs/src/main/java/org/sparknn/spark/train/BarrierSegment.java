@@ -171,8 +171,8 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
             s.optimizerState().clone(), s.optimizerStep());
         Rendezvous.Found found = Rendezvous.peers(ctx, local, executors);
         Peer[] peers = found.peers();
-        AllReduce reduce = new AllReduce(run + "/" + ctx.stageAttemptNumber(), me, peers, net.paramCount(), timeoutNanos,
-            ctx::isInterrupted);
+        AllReduce reduce = new AllReduce(run + "/" + ctx.stageAttemptNumber(), me, peers, net.gradientRanges(),
+            timeoutNanos, ctx::isInterrupted);
         int capacity = Math.min(config.batchSize(), Worker.PASS_ROWS);
         long totalSteps = (long) steps * config.epochs();
         double loss = sums.loss();
@@ -186,8 +186,11 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
                 long global = (long) epoch * steps + step;
                 double lr = config.learningRate().at(global, steps, totalSteps);
                 long t0 = System.nanoTime();
+                // each layer's gradient leaves for its owners as soon as the backward pass has it
                 GradientSum.Node leaf = DistributedTrainer.partitionGradient(block, state.params(), spec, config.loss(),
-                    config.seed(), epoch, step, steps, peers.length, capacity, config.augmentation()).leafNode();
+                    config.seed(), epoch, step, steps, peers.length, capacity, config.augmentation(),
+                    (grad, lo, hi, stepLoss, stepCorrect, stepCount) -> reduce.ready(global, grad, lo, hi, stepLoss,
+                        stepCorrect, stepCount)).leafNode();
                 long t1 = System.nanoTime();
                 computeNanos += t1 - t0;
                 AllReduce.Sum sum;

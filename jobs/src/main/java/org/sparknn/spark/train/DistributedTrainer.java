@@ -386,13 +386,27 @@ public final class DistributedTrainer {
         @Override
         public GradientSum leaf(Block b) {
             return partitionGradient(b, params.value(), spec, loss, seed, epoch, step, steps, partitions, capacity,
-                augmentation);
+                augmentation, null);
         }
     }
 
-    /** One partition's share of a step: forward and backward over its rows, chunk by chunk. */
+    /** Where a partition's gradient goes as its parts become final, while the backward pass goes on. */
+    interface GradientSink {
+        /**
+         * Values {@code [from, to)} of {@code grad} are final for the step; the partition's loss,
+         * correct and example sums of the step are final too.
+         */
+        void ready(float[] grad, int from, int to, double loss, long correct, long count);
+    }
+
+    /**
+     * One partition's share of a step: forward and backward over its rows, chunk by chunk. With a
+     * {@code sink}, the last chunk's backward pass hands it each layer's gradient as soon as it is
+     * final.
+     */
     static GradientSum partitionGradient(Block b, float[] params, String spec, String lossName, long seed, int epoch,
-                                         int step, int steps, int partitions, int capacity, Augmentation augmentation) {
+                                         int step, int steps, int partitions, int capacity, Augmentation augmentation,
+                                         GradientSink sink) {
         int[] slice = b.slice(step, steps);
         int count = slice[1] - slice[0];
         if (count == 0) {
@@ -419,8 +433,28 @@ public final class DistributedTrainer {
                         ((long) b.partition << 32) | row), Worker.scratch(len));
                 }
             }
+            Network.PassListener listener = null;
+            if (sink != null && from + capacity >= slice[1]) {
+                double lossBefore = lossSum;
+                long correctBefore = correct;
+                listener = new Network.PassListener() {
+                    private double stepLoss;
+                    private long stepCorrect;
+
+                    @Override
+                    public void lossReady(double chunkLoss, int chunkCorrect) {
+                        stepLoss = lossBefore + chunkLoss;
+                        stepCorrect = correctBefore + chunkCorrect;
+                    }
+
+                    @Override
+                    public void gradientReady(int lo, int hi) {
+                        sink.ready(grad, lo, hi, stepLoss, stepCorrect, count);
+                    }
+                };
+            }
             lossSum += net.forwardBackward(params, grad, ws, labels, 0, m, loss,
-                Seeds.mix(seed, epoch, step, ((long) b.partition << 32) | chunk));
+                Seeds.mix(seed, epoch, step, ((long) b.partition << 32) | chunk), listener);
             correct += ws.correct();
         }
         return GradientSum.leaf(partitions, b.partition, grad, lossSum, correct, count);
