@@ -47,11 +47,12 @@ class ArchitectureTest {
             "spark.store"));
         // the Spark ML classes' former names, which load what was saved under them
         MAY_USE.put("spark", List.of("spark.ml"));
+        MAY_USE.put("interop", List.of("nn"));
         MAY_USE.put("report", List.of("nn", "io", "spark.score", "spark.store"));
         MAY_USE.put("notebook", List.of("nn", "io", "dataset", "spark.input", "spark.train", "spark.score", "spark.store",
             "spark.ml", "report"));
         MAY_USE.put("jobs", List.of("nn", "io", "dataset", "dataprep", "spark.input", "spark.task", "spark.collective",
-            "spark.train", "spark.score", "spark.store", "spark.ml", "report"));
+            "spark.train", "spark.score", "spark.store", "spark.ml", "report", "interop"));
     }
 
     /** The entry of {@link #MAY_USE} a package belongs to. */

@@ -97,6 +97,41 @@ class SubmitIT {
     }
 
     @Test
+    void aModelTravelsToOnnxAndBackThroughTheApplicationJar(@TempDir Path dir) throws Exception {
+        // the shaded jar, with protobuf, the ONNX classes and jHDF relocated
+        org.sparknn.nn.spec.NetworkSpec spec = org.sparknn.nn.spec.NetworkSpec.preset("cnn",
+            new org.sparknn.nn.layer.Shape(1, 28, 28), 10);
+        org.sparknn.nn.model.Network net = org.sparknn.nn.model.Network.build(spec);
+        org.sparknn.nn.io.ModelDirectory model = new org.sparknn.nn.io.ModelDirectory(org.sparknn.nn.spec.ModelSpec.of(spec,
+            List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+            org.sparknn.nn.spec.Normalization.scaleOnly(1 / 255.0)), net, net.initialParams(3));
+        Path m = Files.createDirectories(dir.resolve("model"));
+        model.write(new org.sparknn.nn.io.ModelDirectory.Files() {
+            @Override
+            public java.io.InputStream open(String name) throws IOException {
+                return Files.newInputStream(m.resolve(name));
+            }
+
+            @Override
+            public java.io.OutputStream create(String name) throws IOException {
+                return Files.newOutputStream(m.resolve(name));
+            }
+        });
+        Path onnx = dir.resolve("model.onnx");
+        Run export = submit(ROOT.resolve("ops/submit"), Map.of("SPARK_NN_MASTER", "local[1]"), "local", "export",
+            "--model", m.toString(), "--output", onnx.toString());
+        assertEquals(0, export.exitCode(), export.output());
+        assertTrue(export.output().contains("as ONNX opset 17 to " + onnx), export.output());
+        Path back = dir.resolve("back");
+        Run imp = submit(ROOT.resolve("ops/submit"), Map.of("SPARK_NN_MASTER", "local[1]"), "local", "import",
+            "--from", onnx.toString(), "--output", back.toString());
+        assertEquals(0, imp.exitCode(), imp.output());
+        float[] params = org.sparknn.nn.io.FloatArrayFile.read(Files.newInputStream(back.resolve("weights.bin")), "back",
+            org.sparknn.nn.io.FloatArrayFile.WEIGHTS, net.paramCount());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(model.params(), params);
+    }
+
+    @Test
     void saysBuildFirstBeforeABuild(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("ops"));
         Files.copy(ROOT.resolve("ops/submit"), dir.resolve("ops/submit"));

@@ -44,6 +44,20 @@ public final class Conv2D extends Layer {
         this.relu = relu;
     }
 
+    /** The window geometry: kernel, stride and padding, input and output sizes. */
+    public Im2col geometry() {
+        return geo;
+    }
+
+    public int filters() {
+        return filters;
+    }
+
+    /** Whether a ReLU is fused into the output. */
+    public boolean fusedRelu() {
+        return relu;
+    }
+
     /**
      * One example's column matrix and its gradient; one example's output and output gradient, for
      * the pooled passes.

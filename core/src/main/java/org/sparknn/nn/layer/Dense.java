@@ -21,6 +21,10 @@ public final class Dense extends Layer {
         this.init = init;
     }
 
+    public int units() {
+        return units;
+    }
+
     @Override
     public int paramCount() {
         return nIn * units + units;

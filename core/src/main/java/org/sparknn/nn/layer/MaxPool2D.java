@@ -19,6 +19,18 @@ public final class MaxPool2D extends Layer {
         this.stride = stride;
     }
 
+    public int poolHeight() {
+        return ph;
+    }
+
+    public int poolWidth() {
+        return pw;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
     private record ArgMax(int[] index) implements Scratch {
     }
 

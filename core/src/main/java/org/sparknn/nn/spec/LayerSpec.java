@@ -62,6 +62,16 @@ public record LayerSpec(
         return new LayerSpec("activation", null, null, null, null, null, null, null, null, activation, null);
     }
 
+    /** This layer with the given name. */
+    public LayerSpec withName(String newName) {
+        return new LayerSpec(type, newName, units, filters, kernel, strides, padding, pool, rate, activation, init);
+    }
+
+    /** This layer with the given activation. */
+    public LayerSpec withActivation(String newActivation) {
+        return new LayerSpec(type, name, units, filters, kernel, strides, padding, pool, rate, newActivation, init);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LayerSpec l && java.util.Objects.equals(type, l.type) && java.util.Objects.equals(name, l.name)

@@ -104,6 +104,19 @@ public final class ModelStore {
         }
     }
 
+    /** The spark-nn version the application was built as, with its git revision: "0.1.0+abc123…". */
+    public static String version() {
+        String v = ModelStore.class.getPackage().getImplementationVersion();
+        try (InputStream in = ModelStore.class.getResourceAsStream("/spark-nn-version.txt")) {
+            if (in != null) {
+                v = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
+        } catch (IOException e) {
+            // the revision alone
+        }
+        return (v == null ? "unknown" : v) + "+" + gitRevision();
+    }
+
     /** The git revision the application was built from, or "unknown". */
     public static String gitRevision() {
         try (InputStream in = ModelStore.class.getResourceAsStream("/spark-nn-build.txt")) {
