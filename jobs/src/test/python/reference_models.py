@@ -36,7 +36,7 @@ def read_idx_images(path):
     return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, h, w).astype(np.float32)
 
 
-def keras_model(arch):
+def keras_model(arch, raw):
     inp = [keras.Input((28, 28, 1)), layers.Rescaling(1 / 255.0)]
     if arch == "mlp":
         body = [layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dense(10, activation="softmax")]
@@ -48,7 +48,10 @@ def keras_model(arch):
         body = [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2), layers.Dropout(0.25), layers.Flatten(),
                 layers.Dense(128, activation="relu"), layers.Dropout(0.5), layers.Dense(10, activation="softmax")]
     elif arch == "cnn3":
-        body = [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+        # a Normalization adapted to data keeps its statistics as weights, not in its config
+        norm = layers.Normalization()
+        norm.adapt(raw[:200] / 255.0)
+        body = [norm, layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
                 layers.Conv2D(64, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
                 layers.Conv2D(64, 3, strides=2, activation="relu"), layers.Flatten(), layers.Dense(64, activation="relu"),
                 layers.Dense(10), layers.Softmax()]
@@ -140,7 +143,7 @@ def main(images_path, out):
     with open(os.path.join(out, "normalization.json"), "w") as f:
         json.dump({"scale": 1 / 255.0, "mean": [MEAN], "std": [STD]}, f)
     for arch in ("mlp", "mlp2", "cnn", "cnn3"):
-        model = keras_model(arch)
+        model = keras_model(arch, raw)
         model.save(os.path.join(out, "keras-%s.keras" % arch))
         model.save(os.path.join(out, "keras-%s.h5" % arch))
         p = np.asarray(model.predict(raw, batch_size=250, verbose=0), dtype=np.float32)
