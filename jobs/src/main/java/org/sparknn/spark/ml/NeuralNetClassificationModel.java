@@ -131,7 +131,8 @@ public final class NeuralNetClassificationModel
         Dataset<Row> df = dataset.toDF();
         checkNormalization(df.schema());
         return scorer().transform(df, getFeaturesCol(),
-            new Scorer.MlColumns(getRawPredictionCol(), getProbabilityCol(), getPredictionCol()), outSchema);
+            new Scorer.MlColumns(getRawPredictionCol(), getProbabilityCol(), getPredictionCol(),
+                isDefined(thresholds()) ? getThresholds() : null), outSchema);
     }
 
     private Scorer scorer() {

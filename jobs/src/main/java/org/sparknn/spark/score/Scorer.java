@@ -140,8 +140,13 @@ public final class Scorer {
         Broadcast<float[]> params = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext())
             .broadcast(model.params());
         String spec = specJson; // the task function captures values, not this scorer
+        double[] thresholds = columns.thresholds();
+        if (thresholds != null && thresholds.length != model.network().outputSize()) {
+            throw new IllegalArgumentException("thresholds has " + thresholds.length + " values but the model has "
+                + model.network().outputSize() + " classes");
+        }
         JavaRDD<InternalRow> scored = ImageCursor.mapRows(df, featuresCol, (partition, rows) -> new MlRows(rows,
-            new Passes(spec, params.value(), InputTransform.NONE, 0), outputs));
+            new Passes(spec, params.value(), InputTransform.NONE, 0), outputs, thresholds));
         return ((org.apache.spark.sql.classic.SparkSession) df.sparkSession()).internalCreateDataFrame(scored.rdd(),
             outSchema, false);
     }
@@ -158,9 +163,13 @@ public final class Scorer {
      *
      * @param raw         the network's output before its final softmax
      * @param probability the class probabilities
-     * @param prediction  the most probable class, as a double
+     * @param prediction  the most probable class, as a double; with {@code thresholds}, the class whose
+     *                    probability divided by its threshold is largest (a zero threshold wins), as
+     *                    Spark ML's probabilistic classifiers predict
+     * @param thresholds  one per class, or null
      */
-    public record MlColumns(String raw, String probability, String prediction) implements java.io.Serializable {
+    public record MlColumns(String raw, String probability, String prediction, double[] thresholds)
+        implements java.io.Serializable {
         enum Output { RAW, PROBABILITY, PREDICTION }
 
         Output outputOf(String column) {
@@ -294,13 +303,29 @@ public final class Scorer {
         private final ImageCursor.Rows input;
         private final Passes pass;
         private final MlColumns.Output[] outputs;
+        private final double[] thresholds;
         private final VectorUDT vectors = new VectorUDT();
         private final InternalRow[] kept = new InternalRow[Worker.PASS_ROWS];
 
-        MlRows(ImageCursor.Rows input, Passes pass, MlColumns.Output[] outputs) {
+        MlRows(ImageCursor.Rows input, Passes pass, MlColumns.Output[] outputs, double[] thresholds) {
             this.input = input;
             this.pass = pass;
             this.outputs = outputs;
+            this.thresholds = thresholds;
+        }
+
+        /** Spark ML's rule: the largest probability / threshold, a zero threshold counting as infinite. */
+        static int thresholded(float[] p, int off, int classes, double[] thresholds) {
+            int best = 0;
+            double bestValue = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                double v = thresholds[c] == 0 ? Double.POSITIVE_INFINITY : p[off + c] / thresholds[c];
+                if (v > bestValue) {
+                    best = c;
+                    bestValue = v;
+                }
+            }
+            return best;
         }
 
         @Override
@@ -318,7 +343,8 @@ public final class Scorer {
                     values[k] = switch (outputs[k]) {
                         case RAW -> vectors.serialize(Vectors.dense(doubles(raw, i * classes, classes)));
                         case PROBABILITY -> vectors.serialize(Vectors.dense(doubles(p, i * classes, classes)));
-                        case PREDICTION -> (double) pass.prediction(i);
+                        case PREDICTION -> (double) (thresholds == null ? pass.prediction(i)
+                            : thresholded(p, i * classes, classes, thresholds));
                     };
                 }
                 ready.add(new JoinedRow(kept[i], new GenericInternalRow(values)));

@@ -81,6 +81,26 @@ class NeuralNetClassifierTest {
         assertArrayEquals(((Vector) rows.get(0).get(2)).toArray(),
             ((Vector) model.transform(oneSparse).select("probability").first().get(0)).toArray(), 1e-6);
 
+        // thresholds decide the prediction as in Spark ML: the largest probability / threshold
+        double[] t = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        t[3] = 1e-3; // class 3 wins wherever its probability is above 1/1000 of the best one
+        List<Row> thresholded = model.copy(new org.apache.spark.ml.param.ParamMap()).setThresholds(t).transform(test)
+            .select("id", "probability", "prediction").orderBy("id").collectAsList();
+        int changed = 0;
+        for (Row r : thresholded) {
+            double[] p = ((Vector) r.get(1)).toArray();
+            int best = 0;
+            for (int i = 0; i < p.length; i++) {
+                best = p[i] / t[i] > p[best] / t[best] ? i : best;
+            }
+            assertEquals(best, r.getDouble(2), "row " + r.getString(0));
+            changed += best == 3 ? 1 : 0;
+        }
+        long threesBefore = rows.stream().filter(r -> r.getDouble(3) == 3).count();
+        assertTrue(changed > threesBefore, "the threshold moved predictions to class 3: " + changed + " vs " + threesBefore);
+        assertThrows(IllegalArgumentException.class, () -> model.copy(new org.apache.spark.ml.param.ParamMap())
+            .setThresholds(new double[] {1, 1}).transform(test));
+
         String path = dir.resolve("nnc-model").toString();
         try {
             model.write().overwrite().save(path);
