@@ -146,23 +146,42 @@ public interface ImageCursor {
 
     /**
      * Applies {@code fn} to a cursor over every partition of {@code df}'s own internal rows, whose
-     * features are the column {@code features} (a Spark ML vector or array&lt;float&gt;). The rows
-     * have no id (they are named by position) and no label.
+     * features are the column {@code features}: a Spark ML vector, array&lt;float&gt;, or 8-bit pixels
+     * (binary) whose dataset metadata says how they are normalized. The rows have no id (they are
+     * named by position) and no label. Dataset operations only ({@link InternalRowEncoder}): the
+     * plan stays a query plan, so {@code df} may be a streaming DataFrame. {@code fn} returns
+     * internal rows of {@code outSchema}.
      */
-    @SuppressWarnings("unchecked")
-    static <T> JavaRDD<T> mapRows(Dataset<Row> df, String features, RowsFunction<T> fn) {
+    static Dataset<Row> mapRows(Dataset<Row> df, String features, RowsFunction<InternalRow> fn, StructType outSchema) {
         StructType schema = df.schema();
         DataType type = schema.apply(features).dataType();
         ImageRows.Kind kind = ImageRows.Kind.of(type);
-        if (kind == ImageRows.Kind.PIXELS || kind == ImageRows.Kind.FLOATS
-                && !(type instanceof ArrayType a && a.elementType().equals(DataTypes.FloatType))) {
+        if (kind == ImageRows.Kind.FLOATS && !(type instanceof ArrayType a && a.elementType().equals(DataTypes.FloatType))) {
             throw new IllegalArgumentException("features column '" + features + "' is " + type.simpleString()
-                + ", expected a Spark ML vector or array<float>");
+                + ", expected a Spark ML vector, array<float> or the binary 8-bit pixels of a spark-nn dataset");
         }
-        ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
-        return ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().toRdd()
-            .mapPartitionsWithIndexInternal(new OverRows<>(fn, new Rows.Layout(-1, -1, false, schema.fieldIndex(features),
-                kind), null), false, false, false, tag).toJavaRDD();
+        PixelTable pixels = kind == ImageRows.Kind.PIXELS ? pixelTable(schema.apply(features)) : null;
+        return df.as(InternalRowEncoder.of(schema)).mapPartitions(new OverDatasetRows(fn,
+            new Rows.Layout(-1, -1, false, schema.fieldIndex(features), kind), pixels), InternalRowEncoder.of(outSchema))
+            .toDF();
+    }
+
+    /**
+     * Applies {@code fn} to a cursor over every partition of the columns {@code columns} names in
+     * {@code df}, as {@link #mapPartitions(Dataset, ImageColumns, PartitionFunction)} does, through
+     * Dataset operations only, so {@code df} may be a streaming DataFrame. {@code fn} returns
+     * internal rows of {@code outSchema}.
+     */
+    static Dataset<Row> mapPartitions(Dataset<Row> df, ImageColumns columns, PartitionFunction<InternalRow> fn,
+                                      StructType outSchema) {
+        Dataset<Row> selected = ImageRows.select(df, columns); // checks the columns and their types
+        PixelTable pixels = pixelTable(selected);
+        StructType schema = selected.schema();
+        Rows.Layout layout = new Rows.Layout(ImageRows.ID, ImageRows.LABEL,
+            schema.apply(ImageRows.LABEL).dataType().equals(DataTypes.DoubleType), ImageRows.FEATURES,
+            ImageRows.Kind.of(schema.apply(ImageRows.FEATURES).dataType()));
+        return selected.as(InternalRowEncoder.of(schema)).mapPartitions(new OverDatasetRows(fn::apply, layout, pixels),
+            InternalRowEncoder.of(outSchema)).toDF();
     }
 
     /** A cursor over one row holding {@code features}, read as {@link #mapRows} reads a vector column. */
@@ -177,7 +196,20 @@ public interface ImageCursor {
         if (!selected.schema().apply(DatasetSchema.FEATURES).dataType().equals(DataTypes.BinaryType)) {
             return null;
         }
-        DatasetMetadata meta = DatasetSchema.metadataOf(selected.schema(), "binary features column");
+        return pixelTable(DatasetSchema.metadataOf(selected.schema(), "binary features column"));
+    }
+
+    /** The normalization table of a binary features column, from its dataset metadata. */
+    private static PixelTable pixelTable(org.apache.spark.sql.types.StructField features) {
+        DatasetMetadata meta = DatasetSchema.metadataOf(features, "the binary features column '" + features.name() + "'");
+        if (meta == null) {
+            throw new IllegalArgumentException("the binary features column '" + features.name() + "' carries no spark-nn"
+                + " dataset metadata, so how its 8-bit pixels are normalized is unknown; read it from a spark-nn dataset");
+        }
+        return pixelTable(meta);
+    }
+
+    private static PixelTable pixelTable(DatasetMetadata meta) {
         if (meta.encoding() != FeatureEncoding.uint8) {
             throw new IllegalArgumentException("the features column is binary but its dataset metadata says the encoding is "
                 + meta.encoding() + ", expected uint8");
@@ -311,6 +343,16 @@ public interface ImageCursor {
         public scala.collection.Iterator<T> apply(Object partition, scala.collection.Iterator<InternalRow> rows) {
             return CollectionConverters.asScala(fn.apply((Integer) partition, new Rows(CollectionConverters.asJava(rows),
                 layout, pixels, (Integer) partition)));
+        }
+    }
+
+    /** A partition function over internal rows, as a Dataset operation. */
+    record OverDatasetRows(RowsFunction<InternalRow> fn, Rows.Layout layout, PixelTable pixels)
+        implements org.apache.spark.api.java.function.MapPartitionsFunction<InternalRow, InternalRow> {
+        @Override
+        public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
+            int partition = org.apache.spark.TaskContext.getPartitionId();
+            return fn.apply(partition, new Rows(rows, layout, pixels, partition));
         }
     }
 

@@ -27,6 +27,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.io.ModelDirectory;
 import org.sparknn.nn.spec.SettingException;
+import org.sparknn.spark.input.ImageColumns;
 import org.sparknn.spark.input.ImageCursor;
 import org.sparknn.spark.input.InputTransform;
 import org.sparknn.spark.task.Worker;
@@ -119,15 +120,21 @@ public final class Scorer {
         // output is built as internal rows: no per-value conversion on either side
         String[] values = constants.values().toArray(new String[0]);
         String spec = specJson; // the task function captures values, not this scorer
+        StructType out = schema(labeled, topK, List.copyOf(constants.keySet()));
+        if (rows.isStreaming()) {
+            // a streaming query must stay a plan of Dataset operations
+            return ImageCursor.mapPartitions(rows.toDF(), ImageColumns.DATASET, (partition, cursor) -> new DatasetRows(cursor,
+                new Passes(spec, params.value(), transform, channels), names, labeled, topK, values, counted), out);
+        }
         JavaRDD<InternalRow> scored = ImageCursor.mapPartitions(rows.toDF(), (partition, cursor) -> new DatasetRows(cursor,
             new Passes(spec, params.value(), transform, channels), names, labeled, topK, values, counted));
-        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored.rdd(),
-            schema(labeled, topK, List.copyOf(constants.keySet())), false);
+        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored.rdd(), out, false);
     }
 
     /**
      * Spark ML's output: every input column, then the raw prediction, probability (both vectors)
      * and prediction (a double) columns that {@code outSchema} holds after them, in its order.
+     * Dataset operations only, so {@code df} may be a streaming DataFrame.
      *
      * @param outSchema the input's schema followed by the columns {@code columns} names that are set
      */
@@ -145,10 +152,8 @@ public final class Scorer {
             throw new IllegalArgumentException("thresholds has " + thresholds.length + " values but the model has "
                 + model.network().outputSize() + " classes");
         }
-        JavaRDD<InternalRow> scored = ImageCursor.mapRows(df, featuresCol, (partition, rows) -> new MlRows(rows,
-            new Passes(spec, params.value(), InputTransform.NONE, 0), outputs, thresholds));
-        return ((org.apache.spark.sql.classic.SparkSession) df.sparkSession()).internalCreateDataFrame(scored.rdd(),
-            outSchema, false);
+        return ImageCursor.mapRows(df, featuresCol, (partition, rows) -> new MlRows(rows,
+            new Passes(spec, params.value(), InputTransform.NONE, 0), outputs, thresholds), outSchema);
     }
 
     /** One row's raw output, through the same pass as {@link #transform} (Spark ML's row-at-a-time path). */
