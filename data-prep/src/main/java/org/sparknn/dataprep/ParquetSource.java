@@ -151,6 +151,17 @@ public final class ParquetSource {
      */
     Dataset<Row> load(SparkSession spark, String name, String split, ImageDecoder decoder, int length,
                       List<String> classNames) {
+        Dataset<Row> selected = input.select(decodeColumns().toArray(new org.apache.spark.sql.Column[0]));
+        RowDecoder rows = rowDecoder(decoder, length, classNames);
+        String file = path;
+        String idPrefix = name + "-" + (split.isEmpty() ? "" : split + "-");
+        JavaRDD<Row> decoded = selected.javaRDD().zipWithIndex().map((Tuple2<Row, Long> t) -> rows.decode(t._1(),
+            t._1().isNullAt(0) ? idPrefix + t._2() : t._1().getString(0), file + "#" + t._2()));
+        return spark.createDataFrame(decoded, DecodedRows.SCHEMA);
+    }
+
+    /** The columns {@link RowDecoder} reads, in its order: id, label, then the image's fields or the features. */
+    List<org.apache.spark.sql.Column> decodeColumns() {
         List<org.apache.spark.sql.Column> cols = new ArrayList<>();
         cols.add(columns.id() != null ? col(columns.id()).cast("string") : org.apache.spark.sql.functions.lit(null).cast("string"));
         cols.add(columns.label() != null ? col(columns.label()) : org.apache.spark.sql.functions.lit(null));
@@ -163,17 +174,31 @@ public final class ParquetSource {
         } else {
             cols.add(col(columns.features()));
         }
-        Dataset<Row> selected = input.select(cols.toArray(new org.apache.spark.sql.Column[0]));
-        boolean image = columns.image() != null;
-        boolean strings = stringLabels;
-        boolean labeled = columns.label() != null;
-        Map<String, Integer> classIndex = classNames == null ? Map.of() : ImageFolderSource.indexOf(classNames);
-        String file = path;
-        String idPrefix = name + "-" + (split.isEmpty() ? "" : split + "-");
-        JavaRDD<Row> rows = selected.javaRDD().zipWithIndex().map((Tuple2<Row, Long> t) -> {
-            Row r = t._1();
-            String id = r.isNullAt(0) ? idPrefix + t._2() : r.getString(0);
-            String source = file + "#" + t._2();
+        return cols;
+    }
+
+    /** Decodes rows of {@link #decodeColumns()} into {@link DecodedRows#SCHEMA}. */
+    RowDecoder rowDecoder(ImageDecoder decoder, int length, List<String> classNames) {
+        return new RowDecoder(columns.image() != null, stringLabels, columns.label() != null,
+            classNames == null ? Map.of() : ImageFolderSource.indexOf(classNames), decoder, length);
+    }
+
+    /**
+     * One row of {@link #decodeColumns()}: decoded, or with its reason. As a map function it reads a
+     * stream's rows, which carry the file they came from after those columns and must have an id.
+     */
+    record RowDecoder(boolean image, boolean strings, boolean labeled, Map<String, Integer> classIndex,
+                      ImageDecoder decoder, int length) implements org.apache.spark.api.java.function.MapFunction<Row, Row> {
+        @Override
+        public Row call(Row r) {
+            String file = r.getString(r.length() - 1);
+            if (r.isNullAt(0)) {
+                return RowFactory.create(file + "#null-id", null, null, file, "id is null");
+            }
+            return decode(r, r.getString(0), file + "#" + r.getString(0));
+        }
+
+        Row decode(Row r, String id, String source) {
             Integer label = null;
             if (labeled) {
                 if (r.isNullAt(1)) {
@@ -206,8 +231,7 @@ public final class ParquetSource {
             return reason == null
                 ? RowFactory.create(id, label, values, source, null)
                 : RowFactory.create(id, label, null, source, reason);
-        });
-        return spark.createDataFrame(rows, DecodedRows.SCHEMA);
+        }
     }
 
     /** Copies an array or vector of numbers into {@code out}; returns why not when it does not fit. */

@@ -2,6 +2,7 @@ package org.sparknn.jobs;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.current_date;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.to_json;
 
@@ -21,10 +22,12 @@ import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.sparknn.dataprep.ParquetSource;
 import org.sparknn.dataprep.RawImages;
+import org.sparknn.dataprep.StreamingImages;
 import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.io.AppAttempt;
 import org.sparknn.io.AtomicOutput;
@@ -101,6 +104,20 @@ public final class ScoreJob implements Callable<Integer> {
     int topK;
     @Option(names = "--partitions", description = "Spread the input over at least N partitions (default: as read).")
     Integer partitions;
+    @Option(names = "--stream", description = {"Watch --input (--format images or parquet) and score new files as they arrive,",
+        "exactly once, into a Parquet table at --output partitioned by processing_date (rejects under",
+        "<output>/_rejects). Files must appear whole (write them elsewhere, or under a name starting with",
+        "'.' or '_', and rename them in)."})
+    boolean stream;
+    @Option(names = "--trigger", defaultValue = "1 minute", description = {"--stream: how often to look for new files,",
+        "as an interval ('30 seconds', '5 minutes'), or 'available-now' to score what has arrived and stop",
+        "(default: ${DEFAULT-VALUE})."})
+    String trigger;
+    @Option(names = "--checkpoint", description = "--stream: the checkpoint directory that makes a restart go on where the last"
+        + " run stopped (default: <output>/_checkpoints).")
+    String checkpoint;
+    @Option(names = "--max-files-per-trigger", description = "--stream: at most N new files per micro-batch (default: all).")
+    Integer maxFilesPerTrigger;
 
     /** What a run did. */
     public record Summary(String output, long rows, long rejected, double seconds, String modelSha256) {
@@ -153,6 +170,40 @@ public final class ScoreJob implements Callable<Integer> {
         if (labels != null && format != InputFormat.idx) {
             throw new IllegalArgumentException("--labels applies to --format idx only");
         }
+        if (!stream) {
+            if (checkpoint != null || maxFilesPerTrigger != null) {
+                throw new IllegalArgumentException("--checkpoint and --max-files-per-trigger apply with --stream only");
+            }
+            return;
+        }
+        if (format != InputFormat.images && format != InputFormat.parquet) {
+            throw new IllegalArgumentException("--stream watches a directory of image files (--format images) or Parquet"
+                + " files (--format parquet), not --format " + format);
+        }
+        if (runDate != null || overwrite || partitions != null) {
+            throw new IllegalArgumentException("--run-date, --overwrite and --partitions do not apply with --stream (its"
+                + " output is partitioned by processing date and only ever appended to, exactly once)");
+        }
+        if (outputFormat != OutputFormat.parquet) {
+            throw new IllegalArgumentException("--stream writes Parquet; --output-format " + outputFormat + " is not supported");
+        }
+        if (maxFilesPerTrigger != null && maxFilesPerTrigger < 1) {
+            throw new IllegalArgumentException("--max-files-per-trigger must be positive, got " + maxFilesPerTrigger);
+        }
+        streamTrigger(); // checks --trigger
+    }
+
+    /** The stream's trigger from --trigger. */
+    org.apache.spark.sql.streaming.Trigger streamTrigger() {
+        if (trigger.equals("available-now")) {
+            return org.apache.spark.sql.streaming.Trigger.AvailableNow();
+        }
+        try {
+            return org.apache.spark.sql.streaming.Trigger.ProcessingTime(trigger);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--trigger must be an interval such as '30 seconds' or '5 minutes', or"
+                + " 'available-now'; got '" + trigger + "'");
+        }
     }
 
     /** Where this run's output goes: the output directory, or its run-date partition. */
@@ -162,15 +213,15 @@ public final class ScoreJob implements Callable<Integer> {
 
     public Summary run(SparkSession spark, PrintStream out) throws IOException {
         validate();
+        if (stream) {
+            return runStream(spark, out);
+        }
         long start = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        ModelDirectory m = ModelStore.read(files, model);
+        ModelDirectory m = readModel(files);
         String sha = ModelStore.weightsSha256(files, model);
         Shape shape = m.spec().network().input();
         int classes = m.spec().classNames().size();
-        if (topK > classes) {
-            throw new IllegalArgumentException("--top-k " + topK + " is more than the model's " + classes + " classes");
-        }
         out.printf("scoring %s with %s (%d classes, input %s, weights sha256 %s)%n", input, model, classes,
             RawImages.shape(shape.channels(), shape.height(), shape.width()), sha.substring(0, 12));
 
@@ -258,6 +309,144 @@ public final class ScoreJob implements Callable<Integer> {
             if (decoded != null) {
                 decoded.unpersist();
             }
+        }
+    }
+
+    /**
+     * --stream: two queries over the watched directory, each with its own checkpoint and the file
+     * sink's own metadata log, which makes each exactly once: the scores into --output and the
+     * rejects into {@code <output>/_rejects}, both partitioned by the processing date (the micro-batch's
+     * date, which a restarted batch keeps). Readers see only committed files when they read the
+     * table with Spark. With --trigger available-now it returns when what had arrived is scored;
+     * otherwise it runs until stopped or a query fails.
+     */
+    Summary runStream(SparkSession spark, PrintStream out) throws IOException {
+        long start = System.nanoTime();
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        ModelDirectory m = readModel(files);
+        String sha = ModelStore.weightsSha256(files, model);
+        Shape shape = m.spec().network().input();
+        Path outPath = new Path(output);
+        if (files.fs(outPath).exists(outPath) && files.fs(outPath).listStatus(outPath).length > 0
+                && !files.fs(outPath).exists(new Path(outPath, "_spark_metadata"))) {
+            throw new IllegalArgumentException(output + " exists and is not the output of a scoring stream (it has no"
+                + " _spark_metadata); give a new directory or the one a stream writes");
+        }
+        String checkpoints = checkpoint != null ? checkpoint : new Path(outPath, "_checkpoints").toString();
+        ParquetSource.Columns columns = format == InputFormat.parquet
+            ? new ParquetSource.Columns(imageCol, featuresCol, labelCol, idCol) : null;
+        Dataset<Row> decoded = StreamingImages.read(spark, new RawImages.Request(RawImages.Format.valueOf(format.name()),
+                input, null, columns, resize, null), shape.channels(), shape.height(), shape.width(), m.spec().classNames(),
+            maxFilesPerTrigger == null ? 0 : maxFilesPerTrigger);
+        boolean labeled = labelCol != null;
+        out.printf("watching %s for %s files; scoring with %s (weights sha256 %s) into %s; checkpoints in %s%n", input,
+            format == InputFormat.images ? "image" : "Parquet", model, sha.substring(0, 12), output, checkpoints);
+        LinkedHashMap<String, String> identity = new LinkedHashMap<>();
+        identity.put("model", model);
+        identity.put("model_sha256", sha);
+        Dataset<Row> rows = decoded.filter(col("reason").isNull())
+            .select(col(DatasetSchema.ID), col(DatasetSchema.LABEL), col(DatasetSchema.FEATURES));
+        Dataset<Row> scores = new Scorer(m).score(spark, rows, labeled,
+                InputTransform.between(null, m.spec().inputNormalization(model)), topK, identity, null)
+            .withColumn(PROCESSING_DATE, current_date()).observe("scores", count(lit(1)).as("rows"));
+        Dataset<Row> rejects = decoded.filter(col("reason").isNotNull())
+            .select(col(DatasetSchema.ID), col("source"), col("reason")).withColumn(PROCESSING_DATE, current_date())
+            .observe("rejects", count(lit(1)).as("rows"));
+        org.apache.spark.sql.streaming.Trigger when = streamTrigger();
+        StreamProgress progress = new StreamProgress(out);
+        spark.streams().addListener(progress);
+        List<StreamingQuery> queries = new ArrayList<>();
+        try {
+            queries.add(scores.writeStream().queryName("scores").format("parquet").partitionBy(PROCESSING_DATE)
+                .option("parquet.enable.dictionary#" + DatasetSchema.ID, "false")
+                .option("checkpointLocation", new Path(checkpoints, "scores").toString()).trigger(when)
+                .start(output));
+            queries.add(rejects.writeStream().queryName("rejects").format("parquet").partitionBy(PROCESSING_DATE)
+                .option("checkpointLocation", new Path(checkpoints, "rejects").toString()).trigger(when)
+                .start(new Path(outPath, REJECTS).toString()));
+            // until every query has stopped: one that fails stops the others and the job
+            while (queries.stream().anyMatch(StreamingQuery::isActive)) {
+                spark.streams().awaitAnyTermination(); // throws a failed query's exception
+                spark.streams().resetTerminated();
+            }
+            for (StreamingQuery q : queries) {
+                if (q.exception().isDefined()) {
+                    throw q.exception().get();
+                }
+            }
+        } catch (org.apache.spark.sql.streaming.StreamingQueryException e) {
+            throw new IllegalStateException("the scoring stream failed: " + e.getMessage(), e);
+        } finally {
+            for (StreamingQuery q : queries) {
+                try {
+                    q.stop();
+                } catch (java.util.concurrent.TimeoutException e) {
+                    out.println("could not stop the query " + q.name() + " in time: " + e.getMessage());
+                }
+            }
+            // the listener hears of the last batches on Spark's listener thread: let it catch up
+            try {
+                spark.sparkContext().listenerBus().waitUntilEmpty(60_000);
+            } catch (java.util.concurrent.TimeoutException e) {
+                out.println("the counts below may miss the last batches: " + e.getMessage());
+            }
+            spark.streams().removeListener(progress);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        out.printf("%nthe stream stopped after %.1f s: %d rows scored, %d rejected in this run%noutput: %s%n", seconds,
+            progress.rows("scores"), progress.rows("rejects"), output);
+        return new Summary(output, progress.rows("scores"), progress.rows("rejects"), seconds, sha);
+    }
+
+    /** The model of --model, checked against --top-k. */
+    private ModelDirectory readModel(HadoopFiles files) throws IOException {
+        ModelDirectory m = ModelStore.read(files, model);
+        int classes = m.spec().classNames().size();
+        if (topK > classes) {
+            throw new IllegalArgumentException("--top-k " + topK + " is more than the model's " + classes + " classes");
+        }
+        return m;
+    }
+
+    /** The partition column of a stream's output. */
+    public static final String PROCESSING_DATE = "processing_date";
+
+    /** Prints a line per micro-batch of the scoring stream's queries and counts their rows (their observed metrics). */
+    static final class StreamProgress extends org.apache.spark.sql.streaming.StreamingQueryListener {
+        private final PrintStream out;
+        private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> rows =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+        StreamProgress(PrintStream out) {
+            this.out = out;
+        }
+
+        long rows(String query) {
+            var n = rows.get(query);
+            return n == null ? 0 : n.get();
+        }
+
+        @Override
+        public void onQueryStarted(QueryStartedEvent event) {
+        }
+
+        @Override
+        public void onQueryProgress(QueryProgressEvent event) {
+            var p = event.progress();
+            Row observed = p.observedMetrics().get(p.name());
+            if (observed == null) {
+                return; // another query of the session, or a batch that read nothing
+            }
+            long written = observed.getLong(0);
+            rows.computeIfAbsent(p.name(), k -> new java.util.concurrent.atomic.AtomicLong()).addAndGet(written);
+            if (p.numInputRows() > 0) {
+                out.printf("%s: batch %d read %d rows, wrote %d (%.0f rows/s)%n", p.name(), p.batchId(), p.numInputRows(),
+                    written, p.processedRowsPerSecond());
+            }
+        }
+
+        @Override
+        public void onQueryTerminated(QueryTerminatedEvent event) {
         }
     }
 

@@ -213,6 +213,117 @@ class ScoreJobTest {
         assertTrue(Files.exists(Path.of(out, ScoreJob.SUMMARY)));
     }
 
+    /** Writes MNIST test images {@code from .. to} as PNG files into {@code dir}, each written aside and renamed in. */
+    private static void pngs(Path dir, int from, int to) throws IOException {
+        IdxArrays test = IdxArrays.read(Path.of(TestData.path(TestData.TEST_IMAGES)),
+            Path.of(TestData.path(TestData.TEST_LABELS)), to);
+        Files.createDirectories(dir);
+        for (int i = from; i < to; i++) {
+            BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            for (int p = 0; p < 784; p++) {
+                img.getRaster().setSample(p % 28, p / 28, 0, Math.round(test.x()[i * 784 + p] * 255));
+            }
+            Path hidden = dir.resolve(".digit-" + i + ".png");
+            ImageIO.write(img, "png", hidden.toFile());
+            Files.move(hidden, dir.resolve(String.format("digit-%03d.png", i)));
+        }
+    }
+
+    @Test
+    void aStreamScoresNewFilesExactlyOnceAcrossRestartsWithTheBatchPredictions() throws IOException {
+        Path dir = JobFixtures.newDir("stream");
+        Path incoming = dir.resolve("incoming");
+        pngs(incoming.resolve("a"), 0, 12);
+        Files.writeString(incoming.resolve("a/broken.png"), "not a png");
+        Files.createFile(incoming.resolve("a/empty.png"));
+        String out = dir.resolve("scores").toString();
+        String[] args = {"--model", JobFixtures.model(), "--format", "images", "--input", incoming.toString(), "--output",
+            out, "--stream", "--trigger", "available-now", "--max-files-per-trigger", "5"};
+        ScoreJob.Summary first = score(args);
+        assertEquals(12, first.rows());
+        // the empty file is not seen: Spark's file index leaves zero-byte files out (README, "Scoring a stream")
+        assertEquals(1, first.rejected());
+        // more files arrive; the next run scores only them
+        pngs(incoming.resolve("b"), 12, 20);
+        ScoreJob.Summary second = score(args);
+        assertEquals(8, second.rows());
+        assertEquals(0, second.rejected());
+        // a run with nothing new writes nothing
+        assertEquals(0, score(args).rows());
+
+        List<Row> scored = spark().read().parquet(out).collectAsList();
+        assertEquals(20, scored.size());
+        Set<String> ids = scored.stream().map(r -> r.<String>getAs("id")).collect(Collectors.toSet());
+        assertEquals(20, ids.size(), "every image once");
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        assertTrue(scored.stream().allMatch(r -> r.getAs(ScoreJob.PROCESSING_DATE).toString().equals(today)
+            || r.getAs(ScoreJob.PROCESSING_DATE).toString().equals(java.time.LocalDate.now().toString())));
+        Map<String, String> reasons = new HashMap<>();
+        for (Row r : spark().read().parquet(out + "/" + ScoreJob.REJECTS).collectAsList()) {
+            reasons.put(r.getAs("id"), r.getAs("reason"));
+        }
+        assertEquals(Set.of("a/broken.png"), reasons.keySet());
+        assertEquals("not a decodable image (PNG or JPEG expected)", reasons.get("a/broken.png"));
+
+        // the batch job on the same folder predicts the same
+        String batchOut = dir.resolve("batch").toString();
+        score("--model", JobFixtures.model(), "--format", "images", "--input", incoming.toString(), "--output", batchOut);
+        Map<String, Integer> batch = new HashMap<>();
+        for (Row r : spark().read().parquet(batchOut).collectAsList()) {
+            batch.put(r.getAs("id"), r.getAs("prediction"));
+        }
+        for (Row r : scored) {
+            assertEquals(batch.get(r.<String>getAs("id")), r.<Integer>getAs("prediction"), r.<String>getAs("id"));
+        }
+    }
+
+    @Test
+    void aStreamOfParquetFilesScoresAndRejectsRowByRow() throws IOException {
+        Path dir = JobFixtures.newDir("parquet-stream");
+        IdxArrays test = IdxArrays.read(Path.of(TestData.path(TestData.TEST_IMAGES)),
+            Path.of(TestData.path(TestData.TEST_LABELS)), 30);
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            double[] pixels = new double[i == 7 ? 10 : 784];
+            for (int p = 0; p < pixels.length; p++) {
+                pixels[p] = Math.round(test.x()[i * 784 + p] * 255);
+            }
+            rows.add(org.apache.spark.sql.RowFactory.create("p" + i, test.labels()[i],
+                org.apache.spark.ml.linalg.Vectors.dense(pixels)));
+        }
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+            .add("key", "string").add("digit", "int").add("pixels", new org.apache.spark.ml.linalg.VectorUDT());
+        Path in = dir.resolve("in");
+        spark().createDataFrame(rows, schema).repartition(3).write().parquet(in.toString());
+        String out = dir.resolve("scores").toString();
+        String[] args = {"--model", JobFixtures.model(), "--format", "parquet", "--input", in.toString(), "--features-col",
+            "pixels", "--id-col", "key", "--label-col", "digit", "--output", out, "--stream", "--trigger", "available-now"};
+        ScoreJob.Summary s = score(args);
+        assertEquals(29, s.rows());
+        assertEquals(1, s.rejected());
+        Row reject = spark().read().parquet(out + "/" + ScoreJob.REJECTS).first();
+        assertEquals("p7", reject.getAs("id"));
+        assertEquals("features have 10 values, expected 784", reject.getAs("reason"));
+        assertTrue(reject.<String>getAs("source").contains(".parquet#p7"), reject.toString());
+        List<Row> scored = spark().read().parquet(out).collectAsList();
+        assertEquals(29, scored.size());
+        long right = scored.stream().filter(r -> r.<Integer>getAs("label").equals(r.<Integer>getAs("prediction"))).count();
+        assertTrue(right >= 20, right + " of 29 right");
+        assertThrows(IllegalArgumentException.class, () -> score(java.util.Arrays.stream(args)
+            .filter(a -> !a.equals("--id-col") && !a.equals("key")).toArray(String[]::new)));
+    }
+
+    @Test
+    void streamOptionsAreChecked() {
+        String[] base = {"--model", JobFixtures.model(), "--input", "x", "--output", "y", "--stream"};
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> score(base)).getMessage()
+            .contains("--format images"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> score(JobFixtures.concat(base, "--format", "images",
+            "--trigger", "often"))).getMessage().contains("--trigger must be an interval"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> score(JobFixtures.concat(base, "--format", "images",
+            "--run-date", "today"))).getMessage().contains("do not apply with --stream"));
+    }
+
     @Test
     void aFailedRunLeavesThePreviousOutputOfItsDateUntouched() throws IOException {
         Path dir = JobFixtures.newDir("failed");
