@@ -17,11 +17,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 import org.sparknn.dataset.DatasetMetadata;
 import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.dataset.FeatureEncoding;
 import org.sparknn.jobs.ScoreJob;
 import org.sparknn.nn.linalg.Blas;
+import org.sparknn.spark.ml.NeuralNetClassificationModel;
 import picocli.CommandLine;
 
 /**
@@ -85,6 +88,9 @@ public final class ScoreBench {
         double[] mlpSeconds = new double[rounds];
         double[] mlpFloatSeconds = new double[rounds];
         double[] cnnSeconds = new double[rounds];
+        double[] transformSeconds = new double[rounds];
+        double[] streamSeconds = new double[rounds];
+        NeuralNetClassificationModel mlModel = NeuralNetClassificationModel.fromModelDirectory(mlpModel);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         // round 0 warms the JIT and the file cache for all three and is not counted
         for (int r = -1; r < rounds; r++) {
@@ -98,19 +104,26 @@ public final class ScoreBench {
             double mlpRound = score(spark, mlpModel, pixels, work.resolve("out-mlp").toString(), quiet);
             double mlpFloatRound = score(spark, mlpModel, floats, work.resolve("out-mlp-float32").toString(), quiet);
             double cnnRound = score(spark, cnnModel, pixels, work.resolve("out-cnn").toString(), quiet);
-            System.out.printf("%s: MLlib %.1f s, spark-nn mlp %.2f s (float32 input %.2f s), spark-nn cnn %.1f s%n",
-                r < 0 ? "warm-up (not counted)" : "round " + (r + 1), mllibRound, mlpRound, mlpFloatRound, cnnRound);
+            double transformRound = transform(spark, mlModel, pixels, work.resolve("out-transform").toString());
+            double streamRound = stream(spark, mlModel, pixels, work.resolve("out-stream"));
+            System.out.printf("%s: MLlib %.1f s, spark-nn mlp %.2f s (float32 input %.2f s; Spark ML transform %.2f s, as a"
+                    + " stream %.2f s), spark-nn cnn %.1f s%n", r < 0 ? "warm-up (not counted)" : "round " + (r + 1), mllibRound,
+                mlpRound, mlpFloatRound, transformRound, streamRound, cnnRound);
             if (r >= 0) {
                 mllibSeconds[r] = mllibRound;
                 mlpSeconds[r] = mlpRound;
                 mlpFloatSeconds[r] = mlpFloatRound;
                 cnnSeconds[r] = cnnRound;
+                transformSeconds[r] = transformRound;
+                streamSeconds[r] = streamRound;
             }
         }
         double mllib = median(mllibSeconds);
         double mlp = median(mlpSeconds);
         double mlpFloat = median(mlpFloatSeconds);
         double cnn = median(cnnSeconds);
+        double transform = median(transformSeconds);
+        double streamed = median(streamSeconds);
         System.out.printf("%nmedian of %d rounds, %d rows, read + forward + write Parquet:%n", rounds, rows);
         System.out.printf("  MLlib MultilayerPerceptronClassificationModel.transform, float32 rows: %.2f s = %,.0f rows/s%n", mllib,
             rows / mllib);
@@ -118,6 +131,10 @@ public final class ScoreBench {
             rows / mlp);
         System.out.printf("  spark-nn ScoreJob mlp, float32 rows:                                 %.2f s = %,.0f rows/s%n", mlpFloat,
             rows / mlpFloat);
+        System.out.printf("  spark-nn Spark ML transform mlp, uint8 rows:                         %.2f s = %,.0f rows/s%n",
+            transform, rows / transform);
+        System.out.printf("  spark-nn Spark ML transform mlp on a stream (available-now):          %.2f s = %,.0f rows/s%n",
+            streamed, rows / streamed);
         System.out.printf("  spark-nn ScoreJob cnn, uint8 rows:                                   %.2f s = %,.0f rows/s%n", cnn,
             rows / cnn);
         StringBuilder perRound = new StringBuilder();
@@ -127,10 +144,38 @@ public final class ScoreBench {
         System.out.printf("mlp rows/s vs MLlib: %.2fx (target >= 5x); round by round:%s%n", mllib / mlp, perRound);
         System.out.printf("mlp on float32 rows vs MLlib: %.2fx%n", mllib / mlpFloat);
         System.out.printf("cnn images/s: %,.0f (target >= 20,000)%n", rows / cnn);
+        System.out.printf("Spark ML transform vs ScoreJob (mlp, uint8): %.2f, as a stream %.2f (target >= 0.90)%n",
+            mlp / transform, mlp / streamed);
         spark.stop();
         System.out.printf("%nRESULT mllib_rows_per_s %.0f%nRESULT score_mlp_rows_per_s %.0f%nRESULT score_mlp_float32_rows_per_s %.0f%n"
             + "RESULT score_cnn_rows_per_s %.0f%nRESULT score_mlp_mllib_ratio %.2f%nRESULT score_mlp_float32_mllib_ratio %.2f%n",
             rows / mllib, rows / mlp, rows / mlpFloat, rows / cnn, mllib / mlp, mllib / mlpFloat);
+        System.out.printf("RESULT transform_rows_per_s %.0f%nRESULT stream_rows_per_s %.0f%n"
+            + "RESULT transform_score_ratio %.2f%nRESULT stream_score_ratio %.2f%n", rows / transform, rows / streamed,
+            mlp / transform, mlp / streamed);
+    }
+
+    /** The Spark ML model's transform of a dataset split, written as ScoreJob writes its columns. */
+    private static double transform(SparkSession spark, NeuralNetClassificationModel model, String dataset, String output) {
+        long t0 = System.nanoTime();
+        Dataset<Row> split = DatasetSchema.readSplit(spark, dataset, "test");
+        model.transform(split).select(DatasetSchema.ID, "prediction", "probability")
+            .write().mode(SaveMode.Overwrite).parquet(output);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** The same as a stream over the split's files: one available-now run into a Parquet sink with a fresh checkpoint. */
+    private static double stream(SparkSession spark, NeuralNetClassificationModel model, String dataset, Path output)
+        throws Exception {
+        org.apache.commons.io.FileUtils.deleteDirectory(output.toFile());
+        long t0 = System.nanoTime();
+        Dataset<Row> files = spark.readStream().schema(DatasetSchema.readSplit(spark, dataset, "test").schema())
+            .parquet(dataset + "/test");
+        StreamingQuery q = model.transform(files).select(DatasetSchema.ID, "prediction", "probability").writeStream()
+            .format("parquet").option("checkpointLocation", output.resolve("_checkpoint").toString())
+            .trigger(Trigger.AvailableNow()).start(output.resolve("rows").toString());
+        q.awaitTermination();
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static double score(SparkSession spark, String model, String input, String output, PrintStream log) throws Exception {

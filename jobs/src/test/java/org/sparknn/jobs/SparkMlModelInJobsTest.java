@@ -79,6 +79,13 @@ class SparkMlModelInJobsTest {
             logLoss -= Math.log(Math.max(p[r.getInt(1)], 1e-15));
         }
         logLoss /= rows.size();
+        // the split's own features column, in the dataset's encoding rather than vectors, scores the same
+        List<Row> direct = model.transform(split("test")).select("id", "probability").collectAsList();
+        assertEquals(rows.size(), direct.size());
+        for (Row r : direct) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(r.getString(0)), ((Vector) r.get(1)).toArray(),
+                1e-6, r.getString(0));
+        }
 
         Evaluation e = parsed(new EvaluateJob(), "--model", saved, "--dataset", dataset, "--no-report", "--output",
             dir.resolve("evaluation.json").toString()).run(spark, new PrintStream(new ByteArrayOutputStream()));

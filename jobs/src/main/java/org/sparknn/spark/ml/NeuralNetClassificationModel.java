@@ -135,6 +135,35 @@ public final class NeuralNetClassificationModel
                 isDefined(thresholds()) ? getThresholds() : null), outSchema);
     }
 
+    /**
+     * Spark ML's output schema, with features that may also be array&lt;float&gt; or a spark-nn
+     * dataset's binary 8-bit pixels (Spark ML's own check takes vectors only).
+     */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        String name = getFeaturesCol();
+        if (!java.util.Arrays.asList(schema.fieldNames()).contains(name)) {
+            throw new IllegalArgumentException("no features column '" + name + "' in the input; columns are "
+                + java.util.Arrays.toString(schema.fieldNames()));
+        }
+        org.apache.spark.sql.types.StructField features = schema.apply(name);
+        org.apache.spark.sql.types.DataType t = features.dataType();
+        boolean floats = t instanceof org.apache.spark.sql.types.ArrayType a
+            && a.elementType().equals(org.apache.spark.sql.types.DataTypes.FloatType);
+        boolean pixels = t.equals(org.apache.spark.sql.types.DataTypes.BinaryType)
+            && org.sparknn.dataset.DatasetSchema.metadataOf(features, "the features column '" + name + "'") != null;
+        if (t instanceof org.apache.spark.ml.linalg.VectorUDT || !(floats || pixels)) {
+            return super.transformSchema(schema); // a vector, or Spark ML's error for anything else
+        }
+        org.apache.spark.sql.types.StructField[] fields = schema.fields().clone();
+        int i = schema.fieldIndex(name);
+        fields[i] = new org.apache.spark.sql.types.StructField(name, new org.apache.spark.ml.linalg.VectorUDT(),
+            features.nullable(), features.metadata());
+        org.apache.spark.sql.types.StructField[] out = super.transformSchema(new StructType(fields)).fields().clone();
+        out[i] = features;
+        return new StructType(out);
+    }
+
     private Scorer scorer() {
         if (scorer == null) {
             scorer = new Scorer(new ModelDirectory(spec, network(), params));
@@ -224,6 +253,21 @@ public final class NeuralNetClassificationModel
                 }
             }
         };
+    }
+
+    /**
+     * A model directory written by TrainJob or ImportJob (spec.json, weights.bin) as a Spark ML
+     * model, with default params; read through the active session's Hadoop configuration.
+     */
+    public static NeuralNetClassificationModel fromModelDirectory(String path) {
+        org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.active();
+        try {
+            ModelDirectory dir = ModelStore.read(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), path);
+            return new NeuralNetClassificationModel(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("nnc"),
+                dir.spec(), dir.params(), List.of());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the model directory " + path + ": " + e.getMessage(), e);
+        }
     }
 
     public static NeuralNetClassificationModel load(String path) {
