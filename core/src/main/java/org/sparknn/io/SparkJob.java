@@ -169,8 +169,39 @@ public final class SparkJob {
         void run(SparkSession spark) throws Exception;
     }
 
-    /** Runs {@code body} in the job's session, stops the session whether it succeeded or not, and returns 0. */
+    /** The session of a job run inside an application that owns it ({@link #runIn}); null otherwise. */
+    private static final ThreadLocal<SparkSession> ATTACHED = new ThreadLocal<>();
+
+    /**
+     * Runs a job's command line in {@code spark}, a session its caller owns (a notebook, a PySpark
+     * program), which stays open afterwards.
+     *
+     * @throws JobFailedException with the error the job reported, when it fails (code 1) or its
+     *                            options or input are bad (code 2)
+     */
+    public static void runIn(SparkSession spark, Callable<Integer> command, String[] args) {
+        ATTACHED.set(spark);
+        Outcome o;
+        try {
+            o = run(command, args, null);
+        } finally {
+            ATTACHED.remove();
+        }
+        if (o.code() != 0) {
+            throw new JobFailedException(o.code(), o.message());
+        }
+    }
+
+    /**
+     * Runs {@code body} in the job's session, stops the session whether it succeeded or not, and
+     * returns 0; a session its caller owns ({@link #runIn}) is used and left open.
+     */
     public static int inSession(String appName, Body body) throws Exception {
+        SparkSession attached = ATTACHED.get();
+        if (attached != null) {
+            body.run(attached);
+            return 0;
+        }
         SparkSession spark = session(appName);
         try {
             body.run(spark);
