@@ -55,13 +55,42 @@ _PARAMS = [
     ("patience", TypeConverters.toInt, "early stopping: epochs without improvement"),
     ("minDelta", TypeConverters.toFloat, "early stopping: smallest improvement"),
     ("restoreBest", TypeConverters.toBoolean, "early stopping: end with the best epoch's weights"),
+    ("maxIter", TypeConverters.toInt, "MLlib's name for epochs"),
+    ("stepSize", TypeConverters.toFloat, "MLlib's name for learningRate"),
+    ("tol", TypeConverters.toFloat,
+     "MLlib's name for minDelta: with it, training stops early when the monitored loss (val_loss with validation"
+     " rows, else the training loss) improves by no more than tol for patience epochs"),
+    ("initialModel", TypeConverters.toString,
+     "model directory (TrainJob's, or a saved model) whose weights training starts from (its network too, unless"
+     " model is set); empty for a fresh start"),
+    ("freezeLayers", TypeConverters.toInt, "the first N layers with parameters that training leaves as they start"),
 ]
+
+# MLlib's names and the params they stand for: set either, or both to one value.
+_ALIASES = {"maxIter": "epochs", "stepSize": "learningRate", "tol": "minDelta"}
 
 _NAMES = [name for name, _, _ in _PARAMS]
 
 
 class _NeuralNetParams(Params):
     """The training params, declared here so that PySpark passes them to the JVM."""
+
+    def _aliased(self, alias):
+        # the alias's value when it is set, else the param's; the JVM refuses two different values
+        param = getattr(self, alias)
+        return self.getOrDefault(param) if self.isSet(param) else self.getOrDefault(getattr(self, _ALIASES[alias]))
+
+    def getMaxIter(self):
+        """The epochs, by MLlib's name."""
+        return self._aliased("maxIter")
+
+    def getStepSize(self):
+        """The learning rate, by MLlib's name."""
+        return self._aliased("stepSize")
+
+    def getTol(self):
+        """Early stopping's minimum improvement, by MLlib's name."""
+        return self._aliased("tol")
 
 
 def _accessors(name):

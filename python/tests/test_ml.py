@@ -120,3 +120,20 @@ def test_a_model_directory_from_train_job_is_a_spark_ml_model(spark, dataset, tm
     test = read_dataset(spark, dataset, "test")
     assert accuracy_of(model.transform(test)) >= 0.80
     assert os.path.exists(os.path.join(out, "spec.json"))
+
+
+def test_mllib_names_and_fine_tuning_from_a_saved_model(spark, data, tmp_path):
+    train, test = data
+    nnc = NeuralNetClassifier(model="mlp", maxIter=1, stepSize=0.002, batchSize=128, seed=2)
+    assert (nnc.getMaxIter(), nnc.getStepSize(), nnc.getEpochs()) == (1, 0.002, 5)
+    base = nnc.fit(train)
+    history = base._java_obj.history()
+    assert history.size() == 1 and abs(history.get(0).learningRate() - 0.002) < 1e-12
+    with pytest.raises(Exception, match=r"maxIter \(1\) and epochs \(2\) are two names of one setting"):
+        NeuralNetClassifier(maxIter=1, epochs=2).fit(train)
+    saved = str(tmp_path / "base")
+    base.write().save(saved)
+    # every layer with parameters frozen: the saved model's weights, bit for bit
+    tuned = NeuralNetClassifier(initialModel=saved, freezeLayers=2, maxIter=1).fit(train)
+    assert spark._jvm.java.util.Arrays.equals(base._java_obj.weights(), tuned._java_obj.weights())
+    assert accuracy_of(tuned.transform(test)) == accuracy_of(base.transform(test))

@@ -20,6 +20,7 @@ import org.sparknn.io.HadoopFiles;
 import org.sparknn.io.ProgressReporter;
 import org.sparknn.io.SparkJob;
 import org.sparknn.nn.io.ModelDirectory;
+import org.sparknn.nn.train.InitialWeights;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
@@ -55,7 +56,8 @@ public final class TrainJob implements Callable<Integer> {
     String output;
     @Option(names = "--overwrite", description = "Replace an existing model directory.")
     boolean overwrite;
-    @Option(names = "--model", defaultValue = "mlp", description = "Preset: mlp, mlp2, cnn, cnn3 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", description = "Preset: mlp, mlp2, cnn, cnn3 (default: mlp, or with --init-model that"
+        + " model's network).")
     String preset;
     @Option(names = "--model-spec", description = "Network spec JSON file (instead of --model).")
     String specFile;
@@ -95,7 +97,7 @@ public final class TrainJob implements Callable<Integer> {
     double lrMin;
     @Option(names = "--warmup-epochs", defaultValue = "0", description = "Linear warm-up, in epochs (default: ${DEFAULT-VALUE}).")
     double warmupEpochs;
-    @Option(names = "--early-stopping-monitor", description = "Stop when val_loss or val_accuracy stops improving.")
+    @Option(names = "--early-stopping-monitor", description = "Stop when val_loss or val_accuracy (on the validation split) or loss (the training loss) stops improving.")
     String monitor;
     @Option(names = "--patience", defaultValue = "2", description = "Early stopping: epochs without improvement (default: ${DEFAULT-VALUE}).")
     int patience;
@@ -126,6 +128,13 @@ public final class TrainJob implements Callable<Integer> {
     int keepCheckpoints;
     @Option(names = "--resume", description = "Continue from the newest checkpoint in --checkpoint-dir.")
     boolean resume;
+    @Option(names = "--init-model", description = {"Start from this model directory's weights (fine-tuning): the"
+        + " same layers, except a final dense layer of another class count, which starts fresh; the dataset must be"
+        + " normalized as the model's training data was."})
+    String initModel;
+    @Option(names = "--freeze-layers", defaultValue = "0", description = "Leave the first N layers that have"
+        + " parameters as they start (default: ${DEFAULT-VALUE}).")
+    int freezeLayers;
     @Option(names = "--log-every", defaultValue = "100", description = "Progress line every N steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
@@ -150,7 +159,7 @@ public final class TrainJob implements Callable<Integer> {
             .momentum(momentum, nesterov).penalties(l1, l2).loss(loss).lrSchedule(schedule.name())
             .lrStep(lrStepEpochs, lrGamma).lrMin(lrMin).warmupEpochs(warmupEpochs)
             .earlyStopping(monitor, patience, minDelta, !noRestoreBest).augmentation(augmentShift, augmentRotation, fill)
-            .aggregationDepth(depth).logEvery(logEvery).stepMode(stepMode).build();
+            .aggregationDepth(depth).logEvery(logEvery).stepMode(stepMode).freezeLayers(freezeLayers).build();
     }
 
     /** Trains and writes the model; returns the test accuracy, or NaN without a test split. */
@@ -169,12 +178,19 @@ public final class TrainJob implements Callable<Integer> {
             throw new IllegalArgumentException(dataset + ": the dataset is unlabeled; training needs labels");
         }
         Shape input = new Shape(meta.channels(), meta.height(), meta.width());
-        NetworkSpec spec = specFile != null ? readSpec(files, specFile) : NetworkSpec.preset(preset, input, meta.numClasses());
+        ModelDirectory initial = initModel == null ? null : ModelStore.read(files, initModel);
+        String modelName = specFile != null ? specFile : preset != null ? preset : initial != null ? initModel : "mlp";
+        NetworkSpec spec = specFile != null ? readSpec(files, specFile)
+            : preset == null && initial != null ? InitialWeights.networkFor(initial.spec().network(), meta.numClasses())
+            : NetworkSpec.preset(modelName, input, meta.numClasses());
         if (!spec.input().equals(input)) {
-            throw new IllegalArgumentException(specFile + ": the network's input is " + spec.input() + " but the dataset's images are "
+            throw new IllegalArgumentException(modelName + ": the network's input is " + spec.input() + " but the dataset's images are "
                 + input);
         }
         ModelSpec modelSpec = ModelSpec.of(spec, meta.classNames(), meta.normalization());
+        if (initial != null) {
+            InitialWeights.check(initial.spec(), initModel, modelSpec); // before any data is read
+        }
         int parts = numPartitions != null ? numPartitions : spark.sparkContext().defaultParallelism();
         if (parts < 1) {
             throw new IllegalArgumentException("--partitions must be positive, got " + parts);
@@ -187,7 +203,7 @@ public final class TrainJob implements Callable<Integer> {
                  hasValidation ? blocks(spark, "validation", parts, modelSpec, meta) : null)) {
             Network net = run.network();
             System.out.printf("training %s: %d parameters, %d classes, input %s; driver BLAS %s%n",
-                specFile != null ? specFile : preset, net.paramCount(), meta.numClasses(), input, Blas.get().describe());
+                modelName, net.paramCount(), meta.numClasses(), input, Blas.get().describe());
             progress.step("packing the training data into " + parts + " cached blocks");
             long loadStart = System.nanoTime();
             long rows = run.rows();
@@ -198,7 +214,7 @@ public final class TrainJob implements Callable<Integer> {
             Checkpoints checkpoints = checkpointDir == null ? null
                 : new Checkpoints(files, checkpointDir, checkpointEvery, keepCheckpoints, fingerprint(spec, rows, parts,
                     config), DatasetSchema.identity(files, dataset, List.of("train", "validation")), attempt);
-            TrainingRun.Start start = start(run, checkpoints, attempt);
+            TrainingRun.Start start = start(run, checkpoints, attempt, initial);
             progress.step("training");
             long trainStart = System.nanoTime();
             DistributedTrainer.Result result = run.fit(start, checkpoints, new Progress());
@@ -219,7 +235,10 @@ public final class TrainJob implements Callable<Integer> {
             training.put("format", "spark-nn-training");
             training.put("version", 1);
             training.put("dataset", dataset);
-            training.put("model", specFile != null ? specFile : preset);
+            training.put("model", modelName);
+            if (initModel != null) {
+                training.put("initModel", initModel);
+            }
             training.put("parameters", net.paramCount());
             training.put("config", config);
             training.put("seed", seed);
@@ -252,7 +271,9 @@ public final class TrainJob implements Callable<Integer> {
         return "spec=" + spec.toJson().replaceAll("\\s+", "") + " dataset=" + dataset + " rows=" + rows
             + " partitions=" + parts + " epochs=" + epochs + " batch=" + batchSize + " seed=" + seed + " optimizer="
             + config.optimizer() + " lr=" + config.learningRate() + " reg=" + config.regularization() + " loss=" + loss
-            + " earlyStopping=" + config.earlyStopping() + " augmentation=" + config.augmentation();
+            + " earlyStopping=" + config.earlyStopping() + " augmentation=" + config.augmentation()
+            + (initModel == null ? "" : " initModel=" + initModel)
+            + (config.freezeLayers() == 0 ? "" : " freezeLayers=" + config.freezeLayers());
     }
 
     /**
@@ -260,7 +281,8 @@ public final class TrainJob implements Callable<Integer> {
      * of this application wrote the checkpoints; otherwise from scratch, into an empty checkpoint
      * directory.
      */
-    private TrainingRun.Start start(TrainingRun run, Checkpoints checkpoints, AppAttempt attempt) throws IOException {
+    private TrainingRun.Start start(TrainingRun run, Checkpoints checkpoints, AppAttempt attempt, ModelDirectory initial)
+            throws IOException {
         boolean resuming = resume;
         if (!resume && checkpoints != null && checkpoints.any()) {
             if (!checkpoints.writtenByEarlierAttempt()) {
@@ -269,6 +291,12 @@ public final class TrainJob implements Callable<Integer> {
             }
             System.out.println(attempt + ": continuing from the checkpoints an earlier attempt wrote");
             resuming = true;
+        }
+        if (!resuming && initial != null) {
+            Map.Entry<TrainingRun.Start, String> from = run.from(initial.spec(), initial.params(), initModel);
+            System.out.println("starting from the weights of " + initModel
+                + (from.getValue().isEmpty() ? "" : "; " + from.getValue()));
+            return from.getKey();
         }
         if (!resuming) {
             return run.fresh();

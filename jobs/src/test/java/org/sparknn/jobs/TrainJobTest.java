@@ -134,6 +134,38 @@ class TrainJobTest {
         assertTrue(e.getMessage().contains("does not record which data it was trained on"), e.getMessage());
     }
 
+    @Test
+    void fineTunesFromAModelDirectoryWithFrozenLayersAndChecksTheNormalization() throws IOException {
+        String base = dir.resolve("tune-base").toString();
+        job("--dataset", dataset, "--output", base, "--model", "mlp2", "--epochs", "1", "--partitions", "2",
+            "--log-every", "0").run(TestSpark.session());
+        String tuned = dir.resolve("tuned").toString();
+        // no --model: the initial model's network
+        job("--dataset", dataset, "--output", tuned, "--init-model", base, "--freeze-layers", "2", "--epochs", "1",
+            "--partitions", "2", "--log-every", "0").run(TestSpark.session());
+        HadoopFiles files = new HadoopFiles(TestSpark.session().sparkContext().hadoopConfiguration());
+        float[] b = ModelStore.read(files, base).params();
+        float[] t = ModelStore.read(files, tuned).params();
+        int frozen = 784 * 64 + 64 + 64 * 64 + 64; // mlp2's two hidden dense layers
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOf(b, frozen), java.util.Arrays.copyOf(t, frozen));
+        assertTrue(!java.util.Arrays.equals(java.util.Arrays.copyOfRange(b, frozen, b.length),
+            java.util.Arrays.copyOfRange(t, frozen, t.length)), "the output layer trained");
+        JsonNode training = new ObjectMapper().readTree(Files.readString(Path.of(tuned, "training.json")));
+        assertEquals(base, training.get("initModel").asText());
+        assertEquals(2, training.get("config").get("freezeLayers").asInt());
+
+        String standardized = dir.resolve("mnist-standardized-tune").toString();
+        ingest(standardized, false, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> job("--dataset", standardized,
+            "--output", dir.resolve("never-tuned").toString(), "--init-model", base).run(TestSpark.session()));
+        assertTrue(e.getMessage().startsWith(base + ": the initial model's features were normalized as (scale "), e.getMessage());
+        assertTrue(e.getMessage().contains("but this run's are normalized as (scale 0.00392156862745098, mean ["), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> job("--dataset", dataset, "--output",
+            dir.resolve("never-tuned").toString(), "--init-model", base, "--model", "mlp").run(TestSpark.session()));
+        assertTrue(e.getMessage().startsWith(base + ": layer 1 differs: "), e.getMessage());
+        assertTrue(!Files.exists(dir.resolve("never-tuned")));
+    }
+
     private static void ingest(String out, boolean overwrite, boolean standardize) throws IOException {
         new Ingest(TestSpark.session(), IngestOptions.idx(TestData.path(TestData.TRAIN_IMAGES),
             TestData.path(TestData.TRAIN_LABELS)).output(out, overwrite).name("mnist").standardize(standardize)

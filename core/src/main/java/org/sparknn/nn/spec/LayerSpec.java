@@ -72,6 +72,16 @@ public record LayerSpec(
         return new LayerSpec(type, name, units, filters, kernel, strides, padding, pool, rate, newActivation, init);
     }
 
+    /** The layer as it stands in a spec's JSON, on one line. */
+    public String toJson() {
+        try {
+            return NetworkSpec.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(this);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a layer spec as JSON", e);
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LayerSpec l && java.util.Objects.equals(type, l.type) && java.util.Objects.equals(name, l.name)

@@ -16,6 +16,7 @@ public final class TrainState {
     private final float[] params;
     private final float[] optimizerState;
     private long step;
+    private int frozen;
 
     public TrainState(Network net, Optimizer optimizer, Regularization regularization, float[] params,
                       float[] optimizerState, long step) {
@@ -44,6 +45,25 @@ public final class TrainState {
 
     public float[] params() {
         return params;
+    }
+
+    /**
+     * Freezes the parameters {@code [0, count)} (the first layers': see {@link Network#paramOffset}):
+     * the optimizer leaves them as they are, whatever their gradient, decay or penalty.
+     *
+     * @return this state
+     */
+    public TrainState freeze(int count) {
+        if (count < 0 || count > params.length) {
+            throw new IllegalArgumentException("cannot freeze " + count + " of " + params.length + " parameters");
+        }
+        frozen = count;
+        return this;
+    }
+
+    /** The number of leading parameters the optimizer leaves as they are. */
+    public int frozen() {
+        return frozen;
     }
 
     public float[] optimizerState() {
@@ -135,6 +155,11 @@ public final class TrainState {
             });
         }
         step++;
-        optimizer.applyRange(params, gradShare, optimizerState, step, lr, from, to);
+        if (frozen <= from) {
+            optimizer.applyRange(params, gradShare, optimizerState, step, lr, from, to);
+        } else if (frozen < to) {
+            float[] unfrozen = java.util.Arrays.copyOfRange(gradShare, frozen - from, to - from);
+            optimizer.applyRange(params, unfrozen, optimizerState, step, lr, frozen, to);
+        }
     }
 }

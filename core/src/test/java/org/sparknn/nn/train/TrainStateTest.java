@@ -28,18 +28,21 @@ class TrainStateTest {
             new Sgd(0.9, false), new Sgd(0.9, true))) {
             for (Regularization r : List.of(Regularization.NONE, new Regularization(1e-3, 1e-2))) {
                 for (int workers : new int[] {1, 2, 3, 7}) {
-                    check(o, r, workers);
+                    check(o, r, workers, 0);
                 }
+                // frozen leading parameters (fine-tuning): shares that straddle them or lie within them
+                check(o, r, 3, NET.paramCount() / 2);
             }
         }
     }
 
-    private static void check(Optimizer o, Regularization r, int workers) {
+    private static void check(Optimizer o, Regularization r, int workers, int frozen) {
         int n = NET.paramCount();
-        TrainState whole = TrainState.initial(NET, o, r, 5);
+        TrainState whole = TrainState.initial(NET, o, r, 5).freeze(frozen);
+        float[] start = whole.params().clone();
         TrainState[] gang = new TrainState[workers];
         for (int w = 0; w < workers; w++) {
-            gang[w] = new TrainState(NET, o, r, whole.params().clone(), whole.optimizerState().clone(), 0);
+            gang[w] = new TrainState(NET, o, r, whole.params().clone(), whole.optimizerState().clone(), 0).freeze(frozen);
         }
         SplittableRandom rng = new SplittableRandom(9);
         for (int step = 0; step < 4; step++) {
@@ -68,8 +71,10 @@ class TrainStateTest {
                     System.arraycopy(gang[w].optimizerState(), plane * n + from, state, plane * n + from, to - from);
                 }
             }
-            String what = o.describe() + ", " + r + ", " + workers + " workers, step " + (step + 1);
+            String what = o.describe() + ", " + r + ", " + workers + " workers, step " + (step + 1) + ", " + frozen
+                + " frozen";
             assertArrayEquals(whole.params(), params, what);
+            assertArrayEquals(java.util.Arrays.copyOf(start, frozen), java.util.Arrays.copyOf(params, frozen), what);
             assertArrayEquals(whole.optimizerState(), state, what);
             for (TrainState g : gang) {
                 assertEquals(whole.step(), g.step(), what);

@@ -20,10 +20,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.dataset.DatasetMetadata;
+import org.sparknn.io.HadoopFiles;
+import org.sparknn.nn.io.ModelDirectory;
+import org.sparknn.spark.store.ModelStore;
 import org.sparknn.dataset.DatasetSchema;
 import org.sparknn.nn.layer.Shape;
 import org.sparknn.nn.spec.ModelSpec;
 import org.sparknn.nn.spec.NetworkSpec;
+import org.sparknn.nn.train.InitialWeights;
 import org.sparknn.spark.input.ImageColumns;
 import org.sparknn.spark.train.Blocks;
 import org.sparknn.spark.train.DistributedTrainer;
@@ -42,6 +46,7 @@ public class NeuralNetClassifier
     extends ProbabilisticClassifier<Vector, NeuralNetClassifier, NeuralNetClassificationModel>
     implements DefaultParamsWritable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NeuralNetClassifier.class);
     private final String uid;
     private final Param<String> model;
     private final IntArrayParam inputShape;
@@ -74,6 +79,11 @@ public class NeuralNetClassifier
     private final DoubleParam warmupEpochs;
     private final IntParam augmentShift;
     private final DoubleParam augmentRotation;
+    private final IntParam maxIter;
+    private final DoubleParam stepSize;
+    private final DoubleParam tol;
+    private final Param<String> initialModel;
+    private final IntParam freezeLayers;
 
     public NeuralNetClassifier() {
         this(Identifiable$.MODULE$.randomUID("nnc"));
@@ -124,6 +134,17 @@ public class NeuralNetClassifier
         augmentShift = new IntParam(this, "augmentShift", "random shifts of up to N pixels", ParamValidators.gtEq(0));
         augmentRotation = new DoubleParam(this, "augmentRotation", "random rotations of up to D degrees",
             ParamValidators.inRange(0, 180));
+        maxIter = new IntParam(this, "maxIter", "MLlib's name for epochs", ParamValidators.gtEq(1));
+        stepSize = new DoubleParam(this, "stepSize", "MLlib's name for learningRate", ParamValidators.gt(0));
+        tol = new DoubleParam(this, "tol", "MLlib's name for minDelta: with it, training stops early when the monitored"
+            + " loss (val_loss with validation rows, else the training loss) improves by no more than tol for patience"
+            + " epochs", ParamValidators.gtEq(0));
+        initialModel = new Param<>(this, "initialModel", "model directory (TrainJob's, or a saved model) whose"
+            + " weights training starts from (its network too, unless model is set); empty for a fresh start");
+        freezeLayers = new IntParam(this, "freezeLayers", "the first N layers with parameters that training leaves as"
+            + " they start", ParamValidators.gtEq(0));
+        setDefault(initialModel, "");
+        setDefault(freezeLayers, 0);
         setDefault(validationIndicatorCol, "");
         setDefault(earlyStoppingMonitor, "");
         setDefault(patience, 2);
@@ -409,27 +430,118 @@ public class NeuralNetClassifier
         return (NeuralNetClassifier) set(aggregationDepth, v);
     }
 
+    public IntParam maxIter() {
+        return maxIter;
+    }
+
+    public DoubleParam stepSize() {
+        return stepSize;
+    }
+
+    public DoubleParam tol() {
+        return tol;
+    }
+
+    public Param<String> initialModel() {
+        return initialModel;
+    }
+
+    public IntParam freezeLayers() {
+        return freezeLayers;
+    }
+
+    /** MLlib's name for {@link #setEpochs}. */
+    public NeuralNetClassifier setMaxIter(int v) {
+        return (NeuralNetClassifier) set(maxIter, v);
+    }
+
+    /** MLlib's name for {@link #setLearningRate}. */
+    public NeuralNetClassifier setStepSize(double v) {
+        return (NeuralNetClassifier) set(stepSize, v);
+    }
+
+    /** MLlib's name for {@link #setMinDelta}; it also turns early stopping on (see the param's doc). */
+    public NeuralNetClassifier setTol(double v) {
+        return (NeuralNetClassifier) set(tol, v);
+    }
+
+    public NeuralNetClassifier setInitialModel(String v) {
+        return (NeuralNetClassifier) set(initialModel, v);
+    }
+
+    public NeuralNetClassifier setFreezeLayers(int v) {
+        return (NeuralNetClassifier) set(freezeLayers, v);
+    }
+
+    /** The epochs, by either name. */
+    public int getMaxIter() {
+        return this.<Integer>aliased(epochs, maxIter);
+    }
+
+    /** The learning rate, by either name. */
+    public double getStepSize() {
+        return this.<Double>aliased(learningRate, stepSize);
+    }
+
+    /** The early-stopping minimum improvement, by either name. */
+    public double getTol() {
+        return this.<Double>aliased(minDelta, tol);
+    }
+
+    /**
+     * The value of a setting that has an MLlib name as well: the alias's when it is set, else the
+     * param's (or its default).
+     *
+     * @throws IllegalArgumentException when both names are set to different values
+     */
+    private <T> T aliased(Param<?> param, Param<?> alias) {
+        if (isSet(alias)) {
+            T a = value(alias);
+            if (isSet(param) && !a.equals(value(param))) {
+                throw new org.sparknn.nn.spec.SettingException(alias.name() + " (" + a + ") and " + param.name() + " ("
+                    + value(param) + ") are two names of one setting; set one of them, or both to the same value",
+                    alias.name(), param.name());
+            }
+            return a;
+        }
+        return value(param);
+    }
+
     @SuppressWarnings("unchecked")
     private <T> T value(Param<?> p) {
         return (T) getOrDefault(p);
     }
 
     /** The training configuration these params describe (validated): TrainJob's settings, by the same names. */
-    TrainConfig trainConfig() {
-        return TrainConfig.builder().epochs(value(epochs)).batchSize(value(batchSize)).seed(value(seed))
-            .optimizer(value(optimizer)).learningRate(value(learningRate)).betas(value(beta1), value(beta2))
+    TrainConfig trainConfig(boolean hasValidationRows) {
+        String monitor = value(earlyStoppingMonitor);
+        if (monitor.isEmpty() && isSet(tol)) {
+            monitor = hasValidationRows ? "val_loss" : "loss";
+        }
+        return TrainConfig.builder().epochs(getMaxIter()).batchSize(value(batchSize)).seed(value(seed))
+            .optimizer(value(optimizer)).learningRate(getStepSize()).betas(value(beta1), value(beta2))
             .epsilon(value(epsilon)).weightDecay(value(weightDecay)).momentum(value(momentum), value(nesterov))
             .penalties(value(l1), value(l2)).loss(value(loss)).lrSchedule(value(lrSchedule))
             .lrStep(value(lrStepEpochs), value(lrGamma)).lrMin(value(lrMin)).warmupEpochs(value(warmupEpochs))
-            .earlyStopping(value(earlyStoppingMonitor), value(patience), value(minDelta), value(restoreBest))
+            .earlyStopping(monitor, value(patience), getTol(), value(restoreBest)).freezeLayers(value(freezeLayers))
             .augmentation(value(augmentShift), value(augmentRotation), null).aggregationDepth(value(aggregationDepth))
             .stepMode(value(stepMode)).build();
     }
 
     @Override
     public NeuralNetClassificationModel train(Dataset<?> dataset) {
-        TrainConfig config = trainConfig();
+        String indicator = value(validationIndicatorCol);
+        TrainConfig config = trainConfig(!indicator.isEmpty());
         SparkSession spark = dataset.sparkSession();
+        ModelDirectory initial = null;
+        String init = value(initialModel);
+        if (!init.isEmpty()) {
+            try {
+                initial = ModelStore.read(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), init);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("initialModel: cannot read " + init, e);
+            }
+        }
         // A spark-nn dataset's features column (DatasetSchema.mlFeatures) says what its values are.
         DatasetMetadata meta = DatasetSchema.metadataOf(dataset.schema().apply(getFeaturesCol()),
             "the features column '" + getFeaturesCol() + "'");
@@ -441,7 +553,8 @@ public class NeuralNetClassifier
         int length = ((Vector) first.get(0)).size();
         Shape shape = shape(length, meta);
         String m = value(model);
-        NetworkSpec spec = m.trim().startsWith("{") ? NetworkSpec.fromJson(m, "model param")
+        NetworkSpec spec = initial != null && !isSet(model) ? InitialWeights.networkFor(initial.spec().network(), classes)
+            : m.trim().startsWith("{") ? NetworkSpec.fromJson(m, "model param")
             : NetworkSpec.preset(m, shape, classes);
         if (spec.input().size() != length) {
             throw new IllegalArgumentException("the network's input " + spec.input() + " has " + spec.input().size()
@@ -455,12 +568,12 @@ public class NeuralNetClassifier
         ModelSpec modelSpec = ModelSpec.of(spec, classNames, meta == null ? null : meta.normalization());
         Dataset<Row> df = dataset.toDF();
         Dataset<Row> validationRows = null;
-        String indicator = value(validationIndicatorCol);
         if (!indicator.isEmpty()) {
             validationRows = df.filter(org.apache.spark.sql.functions.col(indicator));
             df = df.filter(org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.col(indicator)));
-        } else if (config.earlyStopping() != null) {
-            throw new IllegalArgumentException("earlyStoppingMonitor needs validation rows: set validationIndicatorCol");
+        } else if (config.earlyStopping() != null && config.earlyStopping().needsValidation()) {
+            throw new IllegalArgumentException("earlyStoppingMonitor " + config.earlyStopping().monitor()
+                + " needs validation rows: set validationIndicatorCol");
         }
         int parts = value(numPartitions);
         if (parts > 0) {
@@ -469,7 +582,15 @@ public class NeuralNetClassifier
         ImageColumns columns = ImageColumns.ml(getLabelCol(), getFeaturesCol(), null);
         try (TrainingRun run = new TrainingRun(spark, modelSpec, config, Blocks.of(df, columns, length, classes),
                 validationRows == null ? null : Blocks.of(validationRows, columns, length, classes))) {
-            DistributedTrainer.Result r = run.fit(run.fresh(), null, new DistributedTrainer.Listener() { });
+            TrainingRun.Start start = run.fresh();
+            if (initial != null) {
+                java.util.Map.Entry<TrainingRun.Start, String> from = run.from(initial.spec(), initial.params(),
+                    "initialModel " + init);
+                start = from.getKey();
+                LOG.info("training starts from the weights of {}{}", init, from.getValue().isEmpty() ? ""
+                    : "; " + from.getValue());
+            }
+            DistributedTrainer.Result r = run.fit(start, null, new DistributedTrainer.Listener() { });
             NeuralNetClassificationModel fitted = new NeuralNetClassificationModel(uid, modelSpec, r.state().params(),
                 r.run().history());
             return copyValues(fitted, extractParamMap()).setParent(this);

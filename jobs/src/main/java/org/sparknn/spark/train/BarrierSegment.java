@@ -168,7 +168,7 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         Network net = Worker.network(spec);
         Start s = start.value();
         TrainState state = new TrainState(net, config.optimizer(), config.regularization(), s.params().clone(),
-            s.optimizerState().clone(), s.optimizerStep());
+            s.optimizerState().clone(), s.optimizerStep()).freeze(config.frozenParams(net));
         Rendezvous.Found found = Rendezvous.peers(ctx, local, executors);
         Peer[] peers = found.peers();
         AllReduce reduce = new AllReduce(run + "/" + ctx.stageAttemptNumber(), me, peers, net.gradientRanges(),

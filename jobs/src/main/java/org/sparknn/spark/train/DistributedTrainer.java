@@ -92,7 +92,7 @@ public final class DistributedTrainer {
         }
         int steps = (int) ((n + config.batchSize() - 1) / config.batchSize());
         TrainConfig.EarlyStopping es = config.earlyStopping();
-        if (es != null && validation == null) {
+        if (es != null && es.needsValidation() && validation == null) {
             throw new IllegalArgumentException("early stopping monitors " + es.monitor() + " but there is no validation data");
         }
         float[] best = bestParams;

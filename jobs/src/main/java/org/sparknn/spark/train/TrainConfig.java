@@ -24,22 +24,33 @@ import org.sparknn.nn.train.Augmentation;
  * @param logEverySteps    progress line interval in steps (0: epoch ends only)
  * @param augmentation     random shifts and rotations of training images (inside the partitions)
  * @param stepMode         how steps run: a Spark job each, or gang-scheduled tasks (the same bits)
+ * @param freezeLayers     the first layers with parameters that training leaves as they are
  */
 public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimizer, LearningRate learningRate,
                           Regularization regularization, String loss, int aggregationDepth,
-                          EarlyStopping earlyStopping, int logEverySteps, Augmentation augmentation, StepMode stepMode)
+                          EarlyStopping earlyStopping, int logEverySteps, Augmentation augmentation, StepMode stepMode,
+                          int freezeLayers)
     implements Serializable {
 
+    /** A configuration that trains every layer. */
+    public TrainConfig(int epochs, int batchSize, long seed, Optimizer optimizer, LearningRate learningRate,
+                       Regularization regularization, String loss, int aggregationDepth, EarlyStopping earlyStopping,
+                       int logEverySteps, Augmentation augmentation, StepMode stepMode) {
+        this(epochs, batchSize, seed, optimizer, learningRate, regularization, loss, aggregationDepth, earlyStopping,
+            logEverySteps, augmentation, stepMode, 0);
+    }
+
     /**
-     * @param monitor     val_loss or val_accuracy
+     * @param monitor     val_loss or val_accuracy, or loss: the epoch's training loss (when there
+     *                    are no validation rows, as MLlib's tol)
      * @param patience    epochs without improvement before stopping
      * @param minDelta    smallest change that counts as an improvement
      * @param restoreBest end with the weights of the best epoch
      */
     public record EarlyStopping(String monitor, int patience, double minDelta, boolean restoreBest) implements Serializable {
         public EarlyStopping {
-            if (!monitor.equals("val_loss") && !monitor.equals("val_accuracy")) {
-                throw new SettingException("earlyStoppingMonitor must be val_loss or val_accuracy, got '" + monitor + "'",
+            if (!monitor.equals("val_loss") && !monitor.equals("val_accuracy") && !monitor.equals("loss")) {
+                throw new SettingException("earlyStoppingMonitor must be val_loss, val_accuracy or loss, got '" + monitor + "'",
                     "earlyStoppingMonitor");
             }
             if (patience < 0 || !(minDelta >= 0)) {
@@ -52,9 +63,18 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
             return monitor.equals("val_accuracy");
         }
 
+        /** Whether the monitored value is measured on validation rows. */
+        public boolean needsValidation() {
+            return monitor.startsWith("val_");
+        }
+
         /** The monitored value of an epoch's metrics. */
         double monitored(EpochMetrics m) {
-            return maximize() ? m.valAccuracy() : m.valLoss();
+            return switch (monitor) {
+                case "val_accuracy" -> m.valAccuracy();
+                case "val_loss" -> m.valLoss();
+                default -> m.loss();
+            };
         }
 
         /**
@@ -101,12 +121,24 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
         if (stepMode == null) {
             stepMode = StepMode.auto;
         }
+        if (freezeLayers < 0) {
+            throw new SettingException("freezeLayers must be >= 0, got " + freezeLayers, "freezeLayers");
+        }
+    }
+
+    /** The leading parameters of {@code net} that {@link #freezeLayers} freezes. */
+    public int frozenParams(org.sparknn.nn.model.Network net) {
+        try {
+            return org.sparknn.nn.train.InitialWeights.frozenParams(net, freezeLayers);
+        } catch (IllegalArgumentException e) {
+            throw new SettingException(e.getMessage(), "freezeLayers");
+        }
     }
 
     /** This configuration with its steps run as {@code mode} says. */
     public TrainConfig withStepMode(StepMode mode) {
         return new TrainConfig(epochs, batchSize, seed, optimizer, learningRate, regularization, loss, aggregationDepth,
-            earlyStopping, logEverySteps, augmentation, mode);
+            earlyStopping, logEverySteps, augmentation, mode, freezeLayers);
     }
 
     public Loss lossFunction() {
@@ -152,8 +184,15 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
         private int aggregationDepth = 2;
         private int logEvery;
         private String stepMode = "auto";
+        private int freezeLayers;
 
         private Builder() {
+        }
+
+        /** Leaves the first {@code n} layers that have parameters as they start (fine-tuning). */
+        public Builder freezeLayers(int n) {
+            freezeLayers = n;
+            return this;
         }
 
         public Builder epochs(int v) {
@@ -247,7 +286,7 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
         }
 
         /**
-         * Early stopping on {@code monitor} (val_loss or val_accuracy; null or empty for none) after
+         * Early stopping on {@code monitor} (val_loss, val_accuracy or loss; null or empty for none) after
          * {@code patience} epochs without an improvement of more than {@code minDelta}.
          */
         public Builder earlyStopping(String monitor, int patienceEpochs, double delta, boolean restore) {
@@ -302,7 +341,7 @@ public record TrainConfig(int epochs, int batchSize, long seed, Optimizer optimi
             return new TrainConfig(epochs, batchSize, seed, o,
                 new LearningRate(learningRate, schedule, lrStepEpochs, lrGamma, lrMin, warmupEpochs),
                 new Regularization(l1, l2), loss, aggregationDepth, es, logEvery,
-                new Augmentation(augmentShift, augmentRotation, augmentFill), StepMode.parse(stepMode));
+                new Augmentation(augmentShift, augmentRotation, augmentFill), StepMode.parse(stepMode), freezeLayers);
         }
     }
 }

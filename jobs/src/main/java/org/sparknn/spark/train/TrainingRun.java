@@ -1,12 +1,14 @@
 package org.sparknn.spark.train;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.nn.linalg.Blas;
 import org.sparknn.nn.model.Network;
 import org.sparknn.nn.spec.ModelSpec;
+import org.sparknn.nn.train.InitialWeights;
 import org.sparknn.nn.train.TrainState;
 
 /**
@@ -42,6 +44,7 @@ public final class TrainingRun implements AutoCloseable {
                        JavaRDD<Block> validation) {
         this.spec = spec;
         this.net = Network.build(spec, Blas.get());
+        config.frozenParams(net); // a freezeLayers the network cannot take fails before any data is cached
         this.config = config;
         this.train = Blocks.cache(train);
         this.validation = validation == null ? null : Blocks.cache(validation);
@@ -74,8 +77,25 @@ public final class TrainingRun implements AutoCloseable {
 
     /** A fresh start: the network's initial parameters from the configured seed. */
     public Start fresh() {
-        return new Start(TrainState.initial(net, config.optimizer(), config.regularization(), config.seed()),
-            RunState.start(), null, null);
+        return new Start(TrainState.initial(net, config.optimizer(), config.regularization(), config.seed())
+            .freeze(config.frozenParams(net)), RunState.start(), null, null);
+    }
+
+    /**
+     * A start from another model's weights (fine-tuning): the layers it shares with this run's
+     * network take its weights, a final dense layer of another class count starts fresh; zero
+     * optimizer state.
+     *
+     * @param where names the initial model in errors and in the returned note
+     * @return the start, and the note on a layer that starts fresh (null when none does)
+     */
+    public Map.Entry<Start, String> from(ModelSpec initial, float[] initialParams, String where) {
+        float[] fresh = net.initialParams(config.seed());
+        InitialWeights.Result r = InitialWeights.of(initial, initialParams, where, spec, net, fresh);
+        TrainState state = new TrainState(net, config.optimizer(), config.regularization(), r.params(),
+            new float[config.optimizer().stateSize(r.params().length)], 0).freeze(config.frozenParams(net));
+        return Map.entry(new Start(state, RunState.start(), null, null), r.freshLayer() == null ? ""
+            : r.freshLayer() + " starts from its own initialization: its class count differs from " + where + "'s");
     }
 
     /** The start from the newest checkpoint in {@code checkpoints}; a fresh start when it holds none. */
@@ -87,7 +107,7 @@ public final class TrainingRun implements AutoCloseable {
         }
         Checkpoints.Loaded l = loaded.get();
         return new Start(new TrainState(net, config.optimizer(), config.regularization(), l.params(), l.optimizerState(),
-            l.optimizerSteps()), l.run(), l.best(), l.path());
+            l.optimizerSteps()).freeze(config.frozenParams(net)), l.run(), l.best(), l.path());
     }
 
     /** Trains from {@code start} to the end of the run, checkpointing into {@code checkpoints} when not null. */

@@ -116,8 +116,8 @@ class NeuralNetClassifierTest {
     @Test
     void aBadSettingIsReportedByItsParamName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> new NeuralNetClassifier().setModel("mlp").setEpochs(1).setEarlyStoppingMonitor("loss").fit(train));
-        assertEquals("earlyStoppingMonitor must be val_loss or val_accuracy, got 'loss'", e.getMessage());
+            () -> new NeuralNetClassifier().setModel("mlp").setEpochs(1).setEarlyStoppingMonitor("val_acc").fit(train));
+        assertEquals("earlyStoppingMonitor must be val_loss, val_accuracy or loss, got 'val_acc'", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
             () -> new NeuralNetClassifier().setModel("mlp").setEpochs(1).setLearningRate(0.001).setLrSchedule("cosine")
                 .setLrMin(0.01).fit(train));
@@ -153,7 +153,7 @@ class NeuralNetClassifierTest {
         assertTrue(model.history().get(0).valAccuracy() > 0.5, "validated on the marked rows");
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
             () -> new NeuralNetClassifier().setEarlyStoppingMonitor("val_loss").fit(train));
-        assertEquals("earlyStoppingMonitor needs validation rows: set validationIndicatorCol", e.getMessage());
+        assertEquals("earlyStoppingMonitor val_loss needs validation rows: set validationIndicatorCol", e.getMessage());
     }
 
     @Test
