@@ -51,7 +51,7 @@ _PARAMS = [
     ("validationIndicatorCol", TypeConverters.toString,
      "boolean column marking validation rows (validated every epoch, not trained on); empty for none"),
     ("earlyStoppingMonitor", TypeConverters.toString,
-     "val_loss or val_accuracy to stop early on; empty for no early stopping"),
+     "val_loss, val_accuracy or loss (the training loss) to stop early on; empty for no early stopping"),
     ("patience", TypeConverters.toInt, "early stopping: epochs without improvement"),
     ("minDelta", TypeConverters.toFloat, "early stopping: smallest improvement"),
     ("restoreBest", TypeConverters.toBoolean, "early stopping: end with the best epoch's weights"),
@@ -64,6 +64,9 @@ _PARAMS = [
      "model directory (TrainJob's, or a saved model) whose weights training starts from (its network too, unless"
      " model is set); empty for a fresh start"),
     ("freezeLayers", TypeConverters.toInt, "the first N layers with parameters that training leaves as they start"),
+    ("weightCol", TypeConverters.toString,
+     "column of example weights (numbers >= 0): the loss is the weighted mean, divided by the sum of the weights;"
+     " empty for weights of 1"),
 ]
 
 # MLlib's names and the params they stand for: set either, or both to one value.

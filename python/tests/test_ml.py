@@ -137,3 +137,19 @@ def test_mllib_names_and_fine_tuning_from_a_saved_model(spark, data, tmp_path):
     tuned = NeuralNetClassifier(initialModel=saved, freezeLayers=2, maxIter=1).fit(train)
     assert spark._jvm.java.util.Arrays.equals(base._java_obj.weights(), tuned._java_obj.weights())
     assert accuracy_of(tuned.transform(test)) == accuracy_of(base.transform(test))
+
+
+def test_weight_col_weighs_each_row(spark, data):
+    from pyspark.sql import functions as F
+    train, _ = data
+    rows = train.limit(1000).repartition(2).cache()
+    fit = dict(model="mlp2", maxIter=1, batchSize=100, seed=6, stepMode="job")
+    plain = NeuralNetClassifier(**fit).fit(rows)
+    # weights of 2 scale the loss sums and their divisor alike: the unweighted bits
+    twos = NeuralNetClassifier(weightCol="w", **fit).fit(rows.withColumn("w", F.lit(2.0)))
+    assert spark._jvm.java.util.Arrays.equals(plain._java_obj.weights(), twos._java_obj.weights())
+    halved = NeuralNetClassifier(weightCol="w", **fit).fit(
+        rows.withColumn("w", F.when(F.col("label") < 5, 0.5).otherwise(1.0)))
+    assert not spark._jvm.java.util.Arrays.equals(plain._java_obj.weights(), halved._java_obj.weights())
+    with pytest.raises(Exception, match="weight column 'w' is string, expected a number"):
+        NeuralNetClassifier(weightCol="w", **fit).fit(rows.withColumn("w", F.lit("heavy")))

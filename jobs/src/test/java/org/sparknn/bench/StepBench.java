@@ -246,7 +246,7 @@ public final class StepBench {
             if (w != null && floats > 0) {
                 g[0] = w[0];
             }
-            return GradientSum.leaf(partitions, context.partitionId(), g, 0, 0, 0);
+            return GradientSum.leaf(partitions, context.partitionId(), g, 0, 0, 0, 0);
         }
     }
 

@@ -6,27 +6,21 @@ package org.sparknn.nn.loss;
  */
 public final class SoftmaxCrossEntropy implements Loss {
     @Override
-    public double lossAndGradient(float[] z, int[] labels, int labelOff, int batch, int classes, float[] dz) {
-        double total = 0;
-        for (int b = 0; b < batch; b++) {
-            int o = b * classes;
-            int y = Loss.checkLabel(labels, labelOff + b, classes);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int k = 0; k < classes; k++) {
-                max = Math.max(max, z[o + k]);
-            }
-            double sum = 0;
-            for (int k = 0; k < classes; k++) {
-                sum += Math.exp(z[o + k] - max);
-            }
-            double logSum = Math.log(sum);
-            total += logSum + max - z[o + y];
-            for (int k = 0; k < classes; k++) {
-                dz[o + k] = (float) Math.exp(z[o + k] - max - logSum);
-            }
-            dz[o + y] -= 1f;
+    public double example(float[] z, int o, int y, int classes, float[] dz) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int k = 0; k < classes; k++) {
+            max = Math.max(max, z[o + k]);
         }
-        return total;
+        double sum = 0;
+        for (int k = 0; k < classes; k++) {
+            sum += Math.exp(z[o + k] - max);
+        }
+        double logSum = Math.log(sum);
+        for (int k = 0; k < classes; k++) {
+            dz[o + k] = (float) Math.exp(z[o + k] - max - logSum);
+        }
+        dz[o + y] -= 1f;
+        return logSum + max - z[o + y];
     }
 
     @Override

@@ -370,6 +370,16 @@ public final class Network {
      */
     public double forwardBackward(float[] params, float[] grads, Workspace ws, int[] labels, int labelOff, int batch,
                                   Loss loss, long seed, PassListener listener) {
+        return forwardBackward(params, grads, ws, labels, null, labelOff, batch, loss, seed, listener);
+    }
+
+    /**
+     * {@link #forwardBackward(float[], float[], Workspace, int[], int, int, Loss, long, PassListener)}
+     * with a weight per example ({@code weights}, from {@code labelOff} as the labels; null: all 1):
+     * the returned loss is the weighted sum, and the gradient that of the weighted sum.
+     */
+    public double forwardBackward(float[] params, float[] grads, Workspace ws, int[] labels, float[] weights,
+                                  int labelOff, int batch, Loss loss, long seed, PassListener listener) {
         ws.checkBatch(batch);
         int n = layers.size();
         for (int i = 0; i < n; i++) {
@@ -386,7 +396,7 @@ public final class Network {
         boolean fused = fusedSoftmax(loss);
         int top = fused ? n - 1 : n;
         int classes = outputSize();
-        double sum = loss.lossAndGradient(ws.act[top], labels, labelOff, batch, classes, ws.grad[top]);
+        double sum = loss.lossAndGradient(ws.act[top], labels, weights, labelOff, batch, classes, ws.grad[top]);
         ws.correct = countCorrect(ws.act[n], labels, labelOff, batch, classes);
         if (listener != null) {
             listener.lossReady(sum, ws.correct);
@@ -427,11 +437,20 @@ public final class Network {
      * summed loss; {@link Workspace#correct()} then holds the correctly classified count.
      */
     public double evaluate(float[] params, Workspace ws, int[] labels, int labelOff, int batch, Loss loss) {
+        return evaluate(params, ws, labels, null, labelOff, batch, loss);
+    }
+
+    /**
+     * {@link #evaluate(float[], Workspace, int[], int, int, Loss)} with a weight per example
+     * ({@code weights}, from {@code labelOff}; null: all 1): returns the weighted sum of the losses.
+     */
+    public double evaluate(float[] params, Workspace ws, int[] labels, float[] weights, int labelOff, int batch,
+                           Loss loss) {
         forward(params, ws, batch);
         int n = layers.size();
         int top = fusedSoftmax(loss) ? n - 1 : n;
         int classes = outputSize();
-        double sum = loss.lossAndGradient(ws.act[top], labels, labelOff, batch, classes, ws.grad[top]);
+        double sum = loss.lossAndGradient(ws.act[top], labels, weights, labelOff, batch, classes, ws.grad[top]);
         ws.correct = countCorrect(ws.act[n], labels, labelOff, batch, classes);
         return sum;
     }

@@ -98,14 +98,16 @@ public final class TrainState {
     }
 
     /**
-     * Averages {@code gradSum} (the gradient of the loss summed over {@code count} examples, which
-     * it overwrites), adds the regularization gradient, and applies one optimizer step.
+     * Averages {@code gradSum} (the gradient of the loss summed over examples whose weights sum to
+     * {@code weight}: their count when they have no weights; it is overwritten), adds the
+     * regularization gradient, and applies one optimizer step. A step whose examples all weigh
+     * zero has a zero loss gradient.
      *
      * @return the regularization penalty at the parameters before the step
      */
-    public double applyGradientSum(float[] gradSum, long count, double lr) {
+    public double applyGradientSum(float[] gradSum, double weight, double lr) {
         double penalty = penalty();
-        applyGradientShare(gradSum, count, lr, 0, params.length);
+        applyGradientShare(gradSum, weight, lr, 0, params.length);
         return penalty;
     }
 
@@ -132,15 +134,17 @@ public final class TrainState {
      * that each update their own share of the parameters gets, together, the bits of one update of
      * all of them.
      */
-    public void applyGradientShare(float[] gradShare, long count, double lr, int from, int to) {
-        if (count <= 0) {
-            throw new IllegalArgumentException("a step needs at least one example, got " + count);
+    public void applyGradientShare(float[] gradShare, double weight, double lr, int from, int to) {
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("a step's examples weigh " + weight + " together, expected a finite"
+                + " number >= 0");
         }
         if (from < 0 || to > params.length || from > to || gradShare.length < to - from) {
             throw new IllegalArgumentException("a share [" + from + ", " + to + ") of " + params.length
                 + " parameters with " + gradShare.length + " gradient values");
         }
-        float inv = (float) (1.0 / count);
+        // every weight zero: the summed gradient is zero, and stays so
+        float inv = weight == 0 ? 0f : (float) (1.0 / weight);
         for (int i = 0; i < to - from; i++) {
             gradShare[i] *= inv;
         }

@@ -89,6 +89,17 @@ class TrainStateTest {
         int n = NET.paramCount();
         assertThrows(IllegalArgumentException.class, () -> s.applyGradientShare(new float[4], 1, 0.1, n - 2, n + 2));
         assertThrows(IllegalArgumentException.class, () -> s.applyGradientShare(new float[1], 1, 0.1, 0, 2));
-        assertThrows(IllegalArgumentException.class, () -> s.applyGradientShare(new float[2], 0, 0.1, 0, 2));
+        assertThrows(IllegalArgumentException.class, () -> s.applyGradientShare(new float[2], -1, 0.1, 0, 2));
+        assertThrows(IllegalArgumentException.class, () -> s.applyGradientShare(new float[2], Double.NaN, 0.1, 0, 2));
+    }
+
+    @Test
+    void examplesThatAllWeighZeroGiveAZeroGradient() {
+        TrainState zero = TrainState.initial(NET, new Sgd(0, false), Regularization.NONE, 1);
+        float[] before = zero.params().clone();
+        zero.applyGradientSum(new float[NET.paramCount()], 0, 0.1);
+        // dividing by the zero weight would make every parameter NaN
+        assertArrayEquals(before, zero.params(), "plain SGD does not move on a zero gradient");
+        assertEquals(1, zero.step());
     }
 }

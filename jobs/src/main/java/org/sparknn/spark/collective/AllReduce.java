@@ -29,7 +29,7 @@ import java.util.List;
  */
 public final class AllReduce {
     /** The sum of one step over all partitions. */
-    public record Sum(float[] grad, double loss, long correct, long count) {
+    public record Sum(float[] grad, double loss, long correct, long count, double weight) {
     }
 
     /** An update of the parameters {@code [from, to)} from their share of the summed gradient. */
@@ -37,9 +37,10 @@ public final class AllReduce {
     public interface ShareUpdate {
         /**
          * @param share the summed gradient of the parameters {@code [from, to)}, from index 0
-         * @param count the examples of the step over all partitions
+         * @param weight the summed weight of the step's examples over all partitions (their count
+         *               when they have no weights)
          */
-        void apply(float[] share, long count, int from, int to);
+        void apply(float[] share, double weight, int from, int to);
     }
 
     /** Tags per step: the all-gather's, then one per gradient range (and one for an empty chunk's sums). */
@@ -140,7 +141,7 @@ public final class AllReduce {
      * Sends the pieces of gradient range {@code [from, to)} (one of the ranges this all-reduce was
      * made with, now final) to their owners, with this task's sums of the step.
      */
-    public void ready(long step, float[] grad, int from, int to, double loss, long correct, long count) {
+    public void ready(long step, float[] grad, int from, int to, double loss, long correct, long count, double weight) {
         Integer k = rangeAt.get(from);
         if (k == null || ranges.get(k)[1] != to) {
             throw new IllegalArgumentException("[" + from + ", " + to + ") is not one of the gradient's ranges");
@@ -150,11 +151,11 @@ public final class AllReduce {
             Arrays.fill(sent, false);
             sendingStep = step;
         }
-        sendRange(step, k, grad, loss, correct, count);
+        sendRange(step, k, grad, loss, correct, count, weight);
         exchangeNanos += System.nanoTime() - start;
     }
 
-    private void sendRange(long step, int k, float[] grad, double loss, long correct, long count) {
+    private void sendRange(long step, int k, float[] grad, double loss, long correct, long count, double weight) {
         sent[k] = true;
         for (int c = 0; c < partitions; c++) {
             if (c == me) {
@@ -162,7 +163,8 @@ public final class AllReduce {
             }
             for (Piece p : pieces.get(c)) {
                 if (p.k() == k) {
-                    Chunk piece = new Chunk(grad, grad == null ? 0 : p.from(), p.to() - p.from(), loss, correct, count);
+                    Chunk piece = new Chunk(grad, grad == null ? 0 : p.from(), p.to() - p.from(), loss, correct, count,
+                        weight);
                     exchange.send(peers[c], new Exchange.Slot(run, c, me, pieceTag(step, k)), piece);
                     count(piece);
                 }
@@ -180,12 +182,12 @@ public final class AllReduce {
      *
      * @param step a number that identifies the step within the run
      */
-    public Sum sum(long step, float[] grad, double loss, long correct, long count) {
+    public Sum sum(long step, float[] grad, double loss, long correct, long count, double weight) {
         long start = System.nanoTime();
         long gather = gatherTag(step);
-        Sum reduced = reduceScatter(step, grad, loss, correct, count);
+        Sum reduced = reduceScatter(step, grad, loss, correct, count, weight);
         float[] owned = reduced.grad();
-        Chunk summed = new Chunk(owned, 0, lo(me + 1) - lo(me), 0, 0, 0);
+        Chunk summed = new Chunk(owned, 0, lo(me + 1) - lo(me), 0, 0, 0, 0);
         for (int p = 0; p < partitions; p++) {
             if (p != me) {
                 exchange.send(peers[p], new Exchange.Slot(run, p, me, gather), summed);
@@ -202,7 +204,7 @@ public final class AllReduce {
             }
         }
         exchangeNanos += System.nanoTime() - start;
-        return new Sum(any ? total : null, reduced.loss(), reduced.correct(), reduced.count());
+        return new Sum(any ? total : null, reduced.loss(), reduced.correct(), reduced.count(), reduced.weight());
     }
 
     /**
@@ -213,19 +215,18 @@ public final class AllReduce {
      *
      * @return the step's sums; its {@code grad} is null
      */
-    public Sum sumAndApply(long step, float[] grad, double loss, long correct, long count, ShareUpdate update,
-                           float[] params) {
+    public Sum sumAndApply(long step, float[] grad, double loss, long correct, long count, double weight,
+                           ShareUpdate update, float[] params) {
         long start = System.nanoTime();
         long gather = gatherTag(step);
-        Sum reduced = reduceScatter(step, grad, loss, correct, count);
+        Sum reduced = reduceScatter(step, grad, loss, correct, count, weight);
         float[] owned = reduced.grad();
-        long countSum = reduced.count();
         int from = lo(me);
         int to = lo(me + 1);
         long updateStart = System.nanoTime();
-        update.apply(owned == null ? new float[to - from] : owned, countSum, from, to);
+        update.apply(owned == null ? new float[to - from] : owned, reduced.weight(), from, to);
         long updateNanos = System.nanoTime() - updateStart;
-        Chunk mine = new Chunk(params, from, to - from, 0, 0, 0);
+        Chunk mine = new Chunk(params, from, to - from, 0, 0, 0, 0);
         for (int p = 0; p < partitions; p++) {
             if (p != me) {
                 exchange.send(peers[p], new Exchange.Slot(run, p, me, gather), mine);
@@ -239,7 +240,7 @@ public final class AllReduce {
             }
         }
         exchangeNanos += System.nanoTime() - start - updateNanos;
-        return new Sum(null, reduced.loss(), reduced.correct(), countSum);
+        return new Sum(null, reduced.loss(), reduced.correct(), reduced.count(), reduced.weight());
     }
 
     /**
@@ -259,7 +260,7 @@ public final class AllReduce {
             for (int k = 0; k < planes; k++) {
                 System.arraycopy(state, k * length + from, mine, k * len, len);
             }
-            Chunk c = new Chunk(mine, 0, mine.length, 0, 0, 0);
+            Chunk c = new Chunk(mine, 0, mine.length, 0, 0, 0, 0);
             exchange.send(peers[0], new Exchange.Slot(run, 0, me, STATE_TAG), c);
             count(c);
         } else {
@@ -283,10 +284,11 @@ public final class AllReduce {
      * the tree. Returns the owned chunk's sum (null when no partition had values) with the step's
      * loss, correct and example sums over all partitions.
      */
-    private Sum reduceScatter(long step, float[] grad, double loss, long correct, long count) {
-        scatter(grad, loss, correct, count, step);
+    private Sum reduceScatter(long step, float[] grad, double loss, long correct, long count, double weight) {
+        scatter(grad, loss, correct, count, weight, step);
         float[] owned = treeSum(0, partitions);
-        double lossSum = lossSum(0, partitions);
+        double lossSum = treeSum(0, partitions, Chunk::loss);
+        double weightSum = treeSum(0, partitions, Chunk::weight);
         long correctSum = 0;
         long countSum = 0;
         for (Chunk c : received) {
@@ -294,27 +296,27 @@ public final class AllReduce {
             countSum += c.count();
         }
         Arrays.fill(received, null);
-        return new Sum(owned, lossSum, correctSum, countSum);
+        return new Sum(owned, lossSum, correctSum, countSum, weightSum);
     }
 
     /**
      * The reduce-scatter's sending and receiving: sends what {@link #ready} did not, then every
      * owner ends with all tasks' chunks of its part in {@code received}.
      */
-    private void scatter(float[] grad, double loss, long correct, long count, long step) {
+    private void scatter(float[] grad, double loss, long correct, long count, double weight, long step) {
         if (step != sendingStep) {
             Arrays.fill(sent, false);
             sendingStep = step;
         }
         for (int k = 0; k < ranges.size(); k++) {
             if (!sent[k]) {
-                sendRange(step, k, grad, loss, correct, count);
+                sendRange(step, k, grad, loss, correct, count, weight);
             }
         }
         for (int c = 0; c < partitions; c++) {
             Piece empty = pieces.get(c).get(0);
             if (c != me && empty.k() == ranges.size()) {
-                Chunk sums = new Chunk(null, 0, 0, loss, correct, count);
+                Chunk sums = new Chunk(null, 0, 0, loss, correct, count, weight);
                 exchange.send(peers[c], new Exchange.Slot(run, c, me, pieceTag(step, empty.k())), sums);
                 count(sums);
             }
@@ -322,7 +324,7 @@ public final class AllReduce {
         sendingStep = Long.MIN_VALUE;
         int from = lo(me);
         int len = lo(me + 1) - from;
-        received[me] = new Chunk(grad, grad == null ? 0 : from, len, loss, correct, count);
+        received[me] = new Chunk(grad, grad == null ? 0 : from, len, loss, correct, count, weight);
         List<Piece> mine = pieces.get(me);
         for (int p = 0; p < partitions; p++) {
             if (p == me) {
@@ -343,7 +345,7 @@ public final class AllReduce {
                 Chunk c = take(p, pieceTag(step, piece.k()), "its chunk of the gradient");
                 System.arraycopy(c.values(), c.offset(), assembled, piece.from() - from, c.length());
             }
-            received[p] = new Chunk(assembled, 0, len, first.loss(), first.correct(), first.count());
+            received[p] = new Chunk(assembled, 0, len, first.loss(), first.correct(), first.count(), first.weight());
         }
     }
 
@@ -396,12 +398,13 @@ public final class AllReduce {
         return left;
     }
 
-    private double lossSum(int lo, int hi) {
+    /** A per-task sum of the received chunks over {@code [lo, hi)}, added in the gradient tree's order. */
+    private double treeSum(int lo, int hi, java.util.function.ToDoubleFunction<Chunk> value) {
         if (hi - lo == 1) {
-            return received[lo].loss();
+            return value.applyAsDouble(received[lo]);
         }
         int mid = (lo + hi) >>> 1;
-        return lossSum(lo, mid) + lossSum(mid, hi);
+        return treeSum(lo, mid, value) + treeSum(mid, hi, value);
     }
 
     /** Time spent in {@link #sum} so far, nanoseconds. */

@@ -98,10 +98,10 @@ public final class Exchange {
     static ByteBuffer encode(Slot s, Chunk c) {
         byte[] run = s.run().getBytes(StandardCharsets.UTF_8);
         int n = c.values() == null ? 0 : c.length();
-        ByteBuffer b = ByteBuffer.allocate(1 + 4 + run.length + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 4 * n)
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + run.length + 4 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 4 * n)
             .order(ByteOrder.LITTLE_ENDIAN);
         b.put(CHUNK).putInt(run.length).put(run).putInt(s.to()).putInt(s.from()).putLong(s.tag())
-            .putDouble(c.loss()).putLong(c.correct()).putLong(c.count()).putInt(c.values() == null ? -1 : n);
+            .putDouble(c.loss()).putLong(c.correct()).putLong(c.count()).putDouble(c.weight()).putInt(c.values() == null ? -1 : n);
         if (n > 0) {
             b.asFloatBuffer().put(c.values(), c.offset(), n);
         }
@@ -126,13 +126,14 @@ public final class Exchange {
         double loss = b.getDouble();
         long correct = b.getLong();
         long count = b.getLong();
+        double weight = b.getDouble();
         int n = b.getInt();
         float[] values = null;
         if (n >= 0) {
             values = new float[n];
             b.asFloatBuffer().get(values);
         }
-        deliver(s, new Chunk(values, 0, Math.max(n, 0), loss, correct, count));
+        deliver(s, new Chunk(values, 0, Math.max(n, 0), loss, correct, count, weight));
     }
 
     /** Registers a listener for notes; the returned id addresses it until {@link #unlisten}. */

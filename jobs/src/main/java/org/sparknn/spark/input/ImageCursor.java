@@ -73,6 +73,14 @@ public interface ImageCursor {
      */
     Integer label();
 
+    /**
+     * The row's example weight, or null when it is null; only for columns that name a weight
+     * column ({@link ImageColumns#weight()}).
+     */
+    default Double weight() {
+        throw new IllegalStateException("these rows have no weight column");
+    }
+
     /** How many feature values the row has; -1 when its features are null. */
     int featureCount();
 
@@ -129,9 +137,7 @@ public interface ImageCursor {
         ColumnarScan scan = ColumnarScan.of(selected);
         ClassTag<T> tag = (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.AnyRef();
         StructType schema = selected.schema();
-        Rows.Layout layout = new Rows.Layout(ImageRows.ID, ImageRows.LABEL,
-            schema.apply(ImageRows.LABEL).dataType().equals(DataTypes.DoubleType), ImageRows.FEATURES,
-            ImageRows.Kind.of(schema.apply(ImageRows.FEATURES).dataType()));
+        Rows.Layout layout = Rows.Layout.of(schema);
         // mapPartitionsWithIndexInternal, as Spark SQL's own operators: no closure cleaning (it reads
         // the function's bytecode on every scoring run), the function is a named class. The flags
         // are Spark's defaults: preservesPartitioning, isOrderSensitive, preservesPartitionSizes.
@@ -177,9 +183,7 @@ public interface ImageCursor {
         Dataset<Row> selected = ImageRows.select(df, columns); // checks the columns and their types
         PixelTable pixels = pixelTable(selected);
         StructType schema = selected.schema();
-        Rows.Layout layout = new Rows.Layout(ImageRows.ID, ImageRows.LABEL,
-            schema.apply(ImageRows.LABEL).dataType().equals(DataTypes.DoubleType), ImageRows.FEATURES,
-            ImageRows.Kind.of(schema.apply(ImageRows.FEATURES).dataType()));
+        Rows.Layout layout = Rows.Layout.of(schema);
         return selected.as(InternalRowEncoder.of(schema)).mapPartitions(new OverDatasetRows(fn::apply, layout, pixels),
             InternalRowEncoder.of(outSchema)).toDF();
     }
@@ -228,7 +232,8 @@ public interface ImageCursor {
          * is anything else, or the columns are not an int label and array&lt;float&gt; or binary features.
          */
         static ColumnarScan of(Dataset<Row> df) {
-            if (!df.schema().apply(ImageRows.LABEL).dataType().equals(DataTypes.IntegerType)
+            if (df.schema().size() > ImageRows.WEIGHT // weights are read from rows
+                    || !df.schema().apply(ImageRows.LABEL).dataType().equals(DataTypes.IntegerType)
                     || ImageRows.Kind.of(df.schema().apply(ImageRows.FEATURES).dataType()) == ImageRows.Kind.VECTOR) {
                 return null;
             }
@@ -393,8 +398,21 @@ public interface ImageCursor {
          * @param labelDouble whether the label is a double (checked to be whole) rather than an int
          * @param features    features column
          * @param kind        how the features are stored
+         * @param weight      example weight column (double), -1 for none
          */
-        record Layout(int id, int label, boolean labelDouble, int features, ImageRows.Kind kind) implements Serializable {
+        record Layout(int id, int label, boolean labelDouble, int features, ImageRows.Kind kind, int weight)
+            implements Serializable {
+            Layout(int id, int label, boolean labelDouble, int features, ImageRows.Kind kind) {
+                this(id, label, labelDouble, features, kind, -1);
+            }
+
+            /** {@link ImageRows#select}'s layout, with its weight column when it has one. */
+            static Layout of(StructType selected) {
+                return new Layout(ImageRows.ID, ImageRows.LABEL,
+                    selected.apply(ImageRows.LABEL).dataType().equals(DataTypes.DoubleType), ImageRows.FEATURES,
+                    ImageRows.Kind.of(selected.apply(ImageRows.FEATURES).dataType()),
+                    selected.size() > ImageRows.WEIGHT ? ImageRows.WEIGHT : -1);
+            }
         }
 
         private final Iterator<InternalRow> rows;
@@ -458,6 +476,14 @@ public interface ImageCursor {
         public String where() {
             UTF8String id = id();
             return id != null ? "row '" + id + "'" : "row " + position + " of partition " + partition;
+        }
+
+        @Override
+        public Double weight() {
+            if (layout.weight() < 0) {
+                throw new IllegalStateException("these rows have no weight column");
+            }
+            return row.isNullAt(layout.weight()) ? null : row.getDouble(layout.weight());
         }
 
         @Override

@@ -34,6 +34,10 @@ final class ImageRows {
     static final int ID = 0;
     static final int LABEL = 1;
     static final int FEATURES = 2;
+    /** Present only when the columns name a weight column. */
+    static final int WEIGHT = 3;
+    /** The name of {@link #WEIGHT}'s column in {@link #select}'s layout. */
+    static final String WEIGHT_COLUMN = "weight";
 
     private ImageRows() {
     }
@@ -60,7 +64,10 @@ final class ImageRows {
         return select(df, ImageColumns.DATASET);
     }
 
-    /** The columns {@code c} names, in the layout {@link #ID}, {@link #LABEL}, {@link #FEATURES}, checked for their types. */
+    /**
+     * The columns {@code c} names, in the layout {@link #ID}, {@link #LABEL}, {@link #FEATURES} (and
+     * {@link #WEIGHT}, as a double, when {@code c} names a weight column), checked for their types.
+     */
     static Dataset<Row> select(Dataset<Row> df, ImageColumns c) {
         StructType schema = df.schema();
         List<String> names = Arrays.asList(schema.fieldNames());
@@ -83,7 +90,19 @@ final class ImageRows {
             throw new IllegalArgumentException("id column '" + c.id() + "' is " + schema.apply(c.id()).dataType().simpleString()
                 + ", expected string");
         }
-        return df.select(id.as(DatasetSchema.ID), label.as(DatasetSchema.LABEL), features.as(DatasetSchema.FEATURES));
+        if (c.weight() == null) {
+            return df.select(id.as(DatasetSchema.ID), label.as(DatasetSchema.LABEL), features.as(DatasetSchema.FEATURES));
+        }
+        if (!names.contains(c.weight())) {
+            throw new IllegalArgumentException("no weight column '" + c.weight() + "' in the input; columns are " + names);
+        }
+        DataType weightType = schema.apply(c.weight()).dataType();
+        if (!(weightType instanceof NumericType)) {
+            throw new IllegalArgumentException("weight column '" + c.weight() + "' is " + weightType.simpleString()
+                + ", expected a number");
+        }
+        return df.select(id.as(DatasetSchema.ID), label.as(DatasetSchema.LABEL), features.as(DatasetSchema.FEATURES),
+            col(c.weight()).cast(DataTypes.DoubleType).as(WEIGHT_COLUMN));
     }
 
     private static Column features(DataType t, ImageColumns c) {

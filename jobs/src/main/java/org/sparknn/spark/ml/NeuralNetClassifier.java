@@ -84,6 +84,7 @@ public class NeuralNetClassifier
     private final DoubleParam tol;
     private final Param<String> initialModel;
     private final IntParam freezeLayers;
+    private final Param<String> weightCol;
 
     public NeuralNetClassifier() {
         this(Identifiable$.MODULE$.randomUID("nnc"));
@@ -122,7 +123,7 @@ public class NeuralNetClassifier
         validationIndicatorCol = new Param<>(this, "validationIndicatorCol",
             "boolean column marking validation rows (validated every epoch, not trained on); empty for none");
         earlyStoppingMonitor = new Param<>(this, "earlyStoppingMonitor",
-            "val_loss or val_accuracy to stop early on; empty for no early stopping");
+            "val_loss, val_accuracy or loss (the training loss) to stop early on; empty for no early stopping");
         patience = new IntParam(this, "patience", "early stopping: epochs without improvement", ParamValidators.gtEq(0));
         minDelta = new DoubleParam(this, "minDelta", "early stopping: smallest improvement", ParamValidators.gtEq(0));
         restoreBest = new org.apache.spark.ml.param.BooleanParam(this, "restoreBest",
@@ -143,6 +144,9 @@ public class NeuralNetClassifier
             + " weights training starts from (its network too, unless model is set); empty for a fresh start");
         freezeLayers = new IntParam(this, "freezeLayers", "the first N layers with parameters that training leaves as"
             + " they start", ParamValidators.gtEq(0));
+        weightCol = new Param<>(this, "weightCol", "column of example weights (numbers >= 0): the loss is the weighted"
+            + " mean, divided by the sum of the weights; empty for weights of 1");
+        setDefault(weightCol, "");
         setDefault(initialModel, "");
         setDefault(freezeLayers, 0);
         setDefault(validationIndicatorCol, "");
@@ -442,6 +446,18 @@ public class NeuralNetClassifier
         return tol;
     }
 
+    public Param<String> weightCol() {
+        return weightCol;
+    }
+
+    public String getWeightCol() {
+        return value(weightCol);
+    }
+
+    public NeuralNetClassifier setWeightCol(String v) {
+        return (NeuralNetClassifier) set(weightCol, v);
+    }
+
     public Param<String> initialModel() {
         return initialModel;
     }
@@ -579,7 +595,7 @@ public class NeuralNetClassifier
         if (parts > 0) {
             df = df.repartition(parts);
         }
-        ImageColumns columns = ImageColumns.ml(getLabelCol(), getFeaturesCol(), null);
+        ImageColumns columns = ImageColumns.ml(getLabelCol(), getFeaturesCol(), null).weighted(value(weightCol));
         try (TrainingRun run = new TrainingRun(spark, modelSpec, config, Blocks.of(df, columns, length, classes),
                 validationRows == null ? null : Blocks.of(validationRows, columns, length, classes))) {
             TrainingRun.Start start = run.fresh();

@@ -25,6 +25,7 @@ public final class Worker {
     private static final ThreadLocal<Map<String, Network.Workspace>> WORKSPACES = ThreadLocal.withInitial(HashMap::new);
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<int[]> LABELS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> WEIGHTS = ThreadLocal.withInitial(() -> new float[0]);
 
     private Worker() {
     }
@@ -64,5 +65,14 @@ public final class Worker {
             LABELS.set(l);
         }
         return l;
+    }
+
+    public static float[] weights(int capacity) {
+        float[] w = WEIGHTS.get();
+        if (w.length < capacity) {
+            w = new float[capacity];
+            WEIGHTS.set(w);
+        }
+        return w;
     }
 }

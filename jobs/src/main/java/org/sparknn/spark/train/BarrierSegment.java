@@ -75,8 +75,11 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         }
     }
 
-    /** An epoch's sums so far: loss, correct predictions, examples and the regularization penalty. */
-    record Sums(double loss, long correct, long count, double penalty) implements Serializable {
+    /**
+     * An epoch's sums so far: loss, correct predictions, examples, their summed weight and the
+     * regularization penalty.
+     */
+    record Sums(double loss, long correct, long count, double weight, double penalty) implements Serializable {
     }
 
     /** The state and the epoch's sums at the segment's end, and where partition 0's time went. */
@@ -86,6 +89,7 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         private final double loss;
         private final long correct;
         private final long count;
+        private final double weight;
         private final double penalty;
         private final long computeNanos;
         private final long exchangeNanos;
@@ -108,6 +112,7 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
             this.loss = sums.loss();
             this.correct = sums.correct();
             this.count = sums.count();
+            this.weight = sums.weight();
             this.penalty = sums.penalty();
             this.computeNanos = computeNanos;
             this.exchangeNanos = exchangeNanos;
@@ -131,7 +136,7 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         }
 
         Sums sums() {
-            return new Sums(loss, correct, count, penalty);
+            return new Sums(loss, correct, count, weight, penalty);
         }
 
         long computeNanos() {
@@ -178,6 +183,7 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
         double loss = sums.loss();
         long correct = sums.correct();
         long count = sums.count();
+        double weight = sums.weight();
         double penalty = sums.penalty();
         long computeNanos = 0;
         long optimizerNanos = 0;
@@ -189,8 +195,8 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
                 // each layer's gradient leaves for its owners as soon as the backward pass has it
                 GradientSum.Node leaf = DistributedTrainer.partitionGradient(block, state.params(), spec, config.loss(),
                     config.seed(), epoch, step, steps, peers.length, capacity, config.augmentation(),
-                    (grad, lo, hi, stepLoss, stepCorrect, stepCount) -> reduce.ready(global, grad, lo, hi, stepLoss,
-                        stepCorrect, stepCount)).leafNode();
+                    (grad, lo, hi, stepLoss, stepCorrect, stepCount, stepWeight) -> reduce.ready(global, grad, lo, hi,
+                        stepLoss, stepCorrect, stepCount, stepWeight)).leafNode();
                 long t1 = System.nanoTime();
                 computeNanos += t1 - t0;
                 AllReduce.Sum sum;
@@ -198,26 +204,27 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
                 if (sharded) {
                     stepPenalty = me == 0 ? state.penalty() : 0; // only partition 0 reports it
                     long[] updateNanos = {0};
-                    sum = reduce.sumAndApply(global, leaf.grad, leaf.loss, leaf.correct, leaf.count,
-                        (share, examples, lo, hi) -> {
+                    sum = reduce.sumAndApply(global, leaf.grad, leaf.loss, leaf.correct, leaf.count, leaf.weight,
+                        (share, stepWeight, lo, hi) -> {
                             long u = System.nanoTime();
-                            state.applyGradientShare(share, examples, lr, lo, hi);
+                            state.applyGradientShare(share, stepWeight, lr, lo, hi);
                             updateNanos[0] += System.nanoTime() - u;
                         }, state.params());
                     optimizerNanos += updateNanos[0];
                 } else {
-                    sum = reduce.sum(global, leaf.grad, leaf.loss, leaf.correct, leaf.count);
+                    sum = reduce.sum(global, leaf.grad, leaf.loss, leaf.correct, leaf.count, leaf.weight);
                     long t2 = System.nanoTime();
-                    stepPenalty = state.applyGradientSum(sum.grad(), sum.count(), lr);
+                    stepPenalty = state.applyGradientSum(sum.grad(), sum.weight(), lr);
                     optimizerNanos += System.nanoTime() - t2;
                 }
                 loss += sum.loss();
                 correct += sum.correct();
                 count += sum.count();
+                weight += sum.weight();
                 penalty += stepPenalty;
                 if (me == 0 && progress != null && config.logEverySteps() > 0 && (step + 1) % config.logEverySteps() == 0
                         && step + 1 < steps) {
-                    progress.report(new ProgressRelay.Step(epoch, step, new Sums(loss, correct, count, penalty)));
+                    progress.report(new ProgressRelay.Step(epoch, step, new Sums(loss, correct, count, weight, penalty)));
                 }
             }
             if (sharded) {
@@ -227,7 +234,7 @@ record BarrierSegment(String run, Broadcast<BarrierSegment.Start> start, String 
             reduce.close();
         }
         List<Result> out = me != 0 ? Collections.emptyList() : List.of(new Result(
-            new Start(state.params(), state.optimizerState(), state.step()), new Sums(loss, correct, count, penalty),
+            new Start(state.params(), state.optimizerState(), state.step()), new Sums(loss, correct, count, weight, penalty),
             computeNanos, reduce.exchangeNanos(), optimizerNanos, reduce.messagesSent(), reduce.valuesSent(),
             found.executors()));
         return CollectionConverters.asScala(out.iterator());

@@ -10,7 +10,7 @@ import org.sparknn.nn.random.Seeds;
  * touches rows. The values are floats in {@code x}, or, for a dataset stored as 8-bit pixels, the
  * pixels themselves in {@code pixels}, a quarter of the memory (and of the checkpoint files on a
  * cluster), normalized through {@code table} as rows are copied into a batch: the same floats the
- * float block would hold.
+ * float block would hold. Example weights, when the rows have them, are in {@code w}.
  */
 public final class Block implements Serializable {
     final int partition;
@@ -23,18 +23,13 @@ public final class Block implements Serializable {
     /** How {@link #pixels} become values; null for a float block. */
     final PixelTable table;
     final int[] y;
+    /** Example weights, or null when every example weighs 1. */
+    final float[] w;
     private transient long cachedKey;
     private transient int[] cachedOrder;
 
-    Block(int partition, int n, int length, float[] x, int[] y) {
-        this(partition, n, length, x, null, null, y);
-    }
-
-    Block(int partition, int n, int length, byte[] pixels, PixelTable table, int[] y) {
-        this(partition, n, length, null, pixels, table, y);
-    }
-
-    private Block(int partition, int n, int length, float[] x, byte[] pixels, PixelTable table, int[] y) {
+    /** A block of floats {@code x}, or of {@code pixels} normalized through {@code table}; {@code w} null when unweighted. */
+    Block(int partition, int n, int length, float[] x, byte[] pixels, PixelTable table, int[] y, float[] w) {
         this.partition = partition;
         this.n = n;
         this.length = length;
@@ -42,6 +37,7 @@ public final class Block implements Serializable {
         this.pixels = pixels;
         this.table = table;
         this.y = y;
+        this.w = w;
     }
 
     /** Copies the values of row {@code row} to {@code dst} from {@code offset}. */

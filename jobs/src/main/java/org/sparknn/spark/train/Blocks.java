@@ -26,12 +26,13 @@ public final class Blocks {
     /**
      * Blocks of the rows of {@code df}, read through {@link ImageCursor} (from Spark's column vectors
      * or internal rows, so the features are copied as primitive values); every row is checked: its
-     * label a class index below {@code classes}, its features {@code length} values.
+     * label a class index below {@code classes}, its features {@code length} values, its weight
+     * (when {@code columns} names a weight column) a finite float &gt;= 0.
      */
     public static JavaRDD<Block> of(Dataset<Row> df, ImageColumns columns, int length, int classes) {
         return ImageCursor.mapPartitions(df, columns, (partition, rows) -> {
             PixelTable table = rows.pixelTable();
-            Packer packer = new Packer(length, table);
+            Packer packer = new Packer(length, table, columns.weight() != null);
             while (rows.advance()) {
                 int n = rows.featureCount();
                 // the row's name is made only for an error message
@@ -50,7 +51,19 @@ public final class Blocks {
                     throw new IllegalArgumentException(rows.where() + ": label " + label + " is not a class index in 0.."
                         + (classes - 1));
                 }
-                int at = packer.next(label); // before x() or pixels(): it may replace them
+                float weight = 1;
+                if (columns.weight() != null) {
+                    Double w = rows.weight();
+                    if (w == null) {
+                        throw new IllegalArgumentException(rows.where() + ": weight is null");
+                    }
+                    weight = (float) w.doubleValue();
+                    if (!(weight >= 0) || Float.isInfinite(weight)) {
+                        throw new IllegalArgumentException(rows.where() + ": weight " + w
+                            + " is not a finite number >= 0");
+                    }
+                }
+                int at = packer.next(label, weight); // before x() or pixels(): it may replace them
                 if (table != null) {
                     rows.copyPixels(packer.pixels(), at);
                 } else {
@@ -95,16 +108,17 @@ public final class Blocks {
         private float[] x;
         private byte[] pixels;
         private int[] y;
+        private float[] w;
         private int n;
 
-        Packer(int length) {
-            this(length, null);
-        }
-
-        /** @param table the pixels' table for a block of pixels, null for a block of floats */
-        Packer(int length, PixelTable table) {
+        /**
+         * @param table    the pixels' table for a block of pixels, null for a block of floats
+         * @param weighted whether the rows have example weights
+         */
+        Packer(int length, PixelTable table, boolean weighted) {
             this.length = length;
             this.table = table;
+            this.w = weighted ? new float[256] : null;
             if (table == null) {
                 this.x = new float[Math.max(1, length) * 256];
             } else {
@@ -113,8 +127,11 @@ public final class Blocks {
             this.y = new int[256];
         }
 
-        /** Makes room for one more row and returns its offset in {@link #x()} or {@link #pixels()}. */
-        int next(int label) {
+        /**
+         * Makes room for one more row of class {@code label} and example weight {@code weight}
+         * (kept when the rows are weighted) and returns its offset in {@link #x()} or {@link #pixels()}.
+         */
+        int next(int label, float weight) {
             if (n == y.length) {
                 long grown = Math.min((long) n * 2, MAX_ARRAY / Math.max(1, length));
                 if (grown <= n) {
@@ -122,6 +139,9 @@ public final class Blocks {
                         + " values, more than one block can; train on more partitions (numPartitions)", "numPartitions");
                 }
                 y = Arrays.copyOf(y, (int) grown);
+                if (w != null) {
+                    w = Arrays.copyOf(w, (int) grown);
+                }
                 if (x != null) {
                     x = Arrays.copyOf(x, (int) grown * length);
                 } else {
@@ -129,6 +149,9 @@ public final class Blocks {
                 }
             }
             y[n] = label;
+            if (w != null) {
+                w[n] = weight;
+            }
             return n++ * length;
         }
 
@@ -141,8 +164,9 @@ public final class Blocks {
         }
 
         Block block(int partition) {
-            return x != null ? new Block(partition, n, length, Arrays.copyOf(x, n * length), Arrays.copyOf(y, n))
-                : new Block(partition, n, length, Arrays.copyOf(pixels, n * length), table, Arrays.copyOf(y, n));
+            return new Block(partition, n, length, x == null ? null : Arrays.copyOf(x, n * length),
+                x == null ? Arrays.copyOf(pixels, n * length) : null, x == null ? table : null, Arrays.copyOf(y, n),
+                w == null ? null : Arrays.copyOf(w, n));
         }
     }
 }

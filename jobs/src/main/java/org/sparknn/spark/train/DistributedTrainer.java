@@ -49,7 +49,7 @@ public final class DistributedTrainer {
     public record Result(TrainState state, RunState run) {
     }
 
-    /** Loss, accuracy and example count of an evaluation. */
+    /** Loss (the weighted mean when the rows have weights), accuracy and example count of an evaluation. */
     public record LossAndAccuracy(double loss, double accuracy, long count) {
     }
 
@@ -148,7 +148,7 @@ public final class DistributedTrainer {
             sc.setJobDescription(String.format("train: epoch %d/%d, step %d/%d", epoch + 1, config.epochs(), step + 1, steps));
             GradientSum.Node g = gradient(train, state.params(), epoch, step, steps, times);
             long optStart = System.nanoTime();
-            double penalty = state.applyGradientSum(g.grad, g.count, lr);
+            double penalty = state.applyGradientSum(g.grad, g.weight, lr);
             times.optimizerNanos += System.nanoTime() - optStart;
             sums.add(g, penalty, (System.nanoTime() - start) / 1e9);
             boolean last = step + 1 == steps;
@@ -262,7 +262,7 @@ public final class DistributedTrainer {
             long global = (long) p.epoch() * steps + p.step();
             double eta = (totalSteps - global - 1) * seconds / (p.step() + 1);
             BarrierSegment.Sums s = p.sums();
-            listener.step(p.epoch() + 1, p.step() + 1, steps, s.loss() / s.count() + s.penalty() / (p.step() + 1),
+            listener.step(p.epoch() + 1, p.step() + 1, steps, s.loss() / s.weight() + s.penalty() / (p.step() + 1),
                 (double) s.correct() / s.count(), s.count() / seconds, eta);
         })) {
             for (int attempt = 1; ; attempt++) {
@@ -305,6 +305,7 @@ public final class DistributedTrainer {
         double loss;
         long correct;
         long count;
+        double weight;
         double penalty;
         double seconds;
 
@@ -312,6 +313,7 @@ public final class DistributedTrainer {
             loss = r.epochLoss();
             correct = r.epochCorrect();
             count = r.epochCount();
+            weight = r.epochWeightSum();
             penalty = r.epochPenalty();
             seconds = r.epochSeconds();
         }
@@ -321,24 +323,26 @@ public final class DistributedTrainer {
             loss = s.loss();
             correct = s.correct();
             count = s.count();
+            weight = s.weight();
             penalty = s.penalty();
         }
 
         BarrierSegment.Sums toSums() {
-            return new BarrierSegment.Sums(loss, correct, count, penalty);
+            return new BarrierSegment.Sums(loss, correct, count, weight, penalty);
         }
 
         void add(GradientSum.Node g, double stepPenalty, double stepSeconds) {
             loss += g.loss;
             correct += g.correct;
             count += g.count;
+            weight += g.weight;
             penalty += stepPenalty;
             seconds += stepSeconds;
         }
 
-        /** Mean loss per example plus the mean penalty per step, after {@code steps} steps. */
+        /** Mean loss per example (weighted) plus the mean penalty per step, after {@code steps} steps. */
         double loss(int steps) {
-            return loss / count + penalty / steps;
+            return loss / weight + penalty / steps;
         }
 
         double accuracy() {
@@ -346,7 +350,7 @@ public final class DistributedTrainer {
         }
 
         RunState midEpoch(RunState r, int stepsDone) {
-            return r.midEpoch(stepsDone, loss, correct, count, penalty, seconds);
+            return r.midEpoch(stepsDone, loss, correct, count, weight, penalty, seconds);
         }
 
         EpochMetrics metrics(int epoch, int steps, double lr, LossAndAccuracy val) {
@@ -394,9 +398,9 @@ public final class DistributedTrainer {
     interface GradientSink {
         /**
          * Values {@code [from, to)} of {@code grad} are final for the step; the partition's loss,
-         * correct and example sums of the step are final too.
+         * correct, example and weight sums of the step are final too.
          */
-        void ready(float[] grad, int from, int to, double loss, long correct, long count);
+        void ready(float[] grad, int from, int to, double loss, long correct, long count, double weight);
     }
 
     /**
@@ -410,11 +414,12 @@ public final class DistributedTrainer {
         int[] slice = b.slice(step, steps);
         int count = slice[1] - slice[0];
         if (count == 0) {
-            return GradientSum.leaf(partitions, b.partition, null, 0, 0, 0);
+            return GradientSum.leaf(partitions, b.partition, null, 0, 0, 0, 0);
         }
         Network net = Worker.network(spec);
         Network.Workspace ws = Worker.workspace(spec, capacity);
         int[] labels = Worker.labels(capacity);
+        float[] weights = b.w == null ? null : Worker.weights(capacity);
         Loss loss = Loss.parse(lossName);
         int[] order = b.order(seed, epoch);
         float[] grad = new float[net.paramCount()];
@@ -422,12 +427,22 @@ public final class DistributedTrainer {
         int len = b.length;
         double lossSum = 0;
         long correct = 0;
+        double weight = b.w == null ? count : 0;
+        if (b.w != null) {
+            for (int i = slice[0]; i < slice[1]; i++) {
+                weight += b.w[order[i]];
+            }
+        }
+        double weightSum = weight;
         for (int from = slice[0], chunk = 0; from < slice[1]; from += capacity, chunk++) {
             int m = Math.min(capacity, slice[1] - from);
             for (int i = 0; i < m; i++) {
                 int row = order[from + i];
                 b.copyRow(row, input, i * len);
                 labels[i] = b.y[row];
+                if (weights != null) {
+                    weights[i] = b.w[row];
+                }
                 if (augmentation.active()) {
                     augmentation.apply(input, i * len, net.inputShape(), Seeds.mix(seed, epoch, step,
                         ((long) b.partition << 32) | row), Worker.scratch(len));
@@ -449,15 +464,15 @@ public final class DistributedTrainer {
 
                     @Override
                     public void gradientReady(int lo, int hi) {
-                        sink.ready(grad, lo, hi, stepLoss, stepCorrect, count);
+                        sink.ready(grad, lo, hi, stepLoss, stepCorrect, count, weightSum);
                     }
                 };
             }
-            lossSum += net.forwardBackward(params, grad, ws, labels, 0, m, loss,
+            lossSum += net.forwardBackward(params, grad, ws, labels, weights, 0, m, loss,
                 Seeds.mix(seed, epoch, step, ((long) b.partition << 32) | chunk), listener);
             correct += ws.correct();
         }
-        return GradientSum.leaf(partitions, b.partition, grad, lossSum, correct, count);
+        return GradientSum.leaf(partitions, b.partition, grad, lossSum, correct, count, weight);
     }
 
     /** Mean loss and accuracy of {@code params} over all rows of the blocks (no dropout). */
@@ -466,8 +481,8 @@ public final class DistributedTrainer {
         try {
             GradientSum.Node total = BlockAggregation.run(blocks, new EvaluationFunction(weights, specJson, config.loss(),
                 blocks.getNumPartitions(), Math.max(config.batchSize(), Worker.PASS_ROWS)), config.aggregationDepth()).total();
-            return new LossAndAccuracy(total.loss / Math.max(1, total.count), (double) total.correct / Math.max(1, total.count),
-                total.count);
+            return new LossAndAccuracy(total.weight > 0 ? total.loss / total.weight : 0,
+                (double) total.correct / Math.max(1, total.count), total.count);
         } finally {
             weights.release();
         }
@@ -491,12 +506,18 @@ public final class DistributedTrainer {
         int len = b.length;
         double lossSum = 0;
         long correct = 0;
+        double weight = b.w == null ? b.n : 0;
         for (int from = 0; from < b.n; from += capacity) {
             int m = Math.min(capacity, b.n - from);
             b.copyRows(from, m, input, 0);
-            lossSum += net.evaluate(params, ws, b.y, from, m, loss);
+            lossSum += net.evaluate(params, ws, b.y, b.w, from, m, loss);
             correct += ws.correct();
         }
-        return GradientSum.leaf(partitions, b.partition, null, lossSum, correct, b.n);
+        if (b.w != null) {
+            for (float w : b.w) {
+                weight += w;
+            }
+        }
+        return GradientSum.leaf(partitions, b.partition, null, lossSum, correct, b.n, weight);
     }
 }

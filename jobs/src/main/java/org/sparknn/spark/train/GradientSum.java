@@ -6,7 +6,8 @@ import java.util.List;
 import org.sparknn.spark.collective.AllReduce;
 
 /**
- * Partial results of one training step (gradient sum, loss sum, correct predictions, examples)
+ * Partial results of one training step (gradient sum, loss sum, correct predictions, examples,
+ * and the examples' weights: their count when they have none)
  * that add up to the same bits whatever order Spark merges them in. Each partition contributes
  * a leaf {@code [p, p+1)}; two partials are added only when they are the two halves of a node of
  * a fixed binary tree over the partition indices (split at the midpoint), so the grouping of the
@@ -22,14 +23,17 @@ public final class GradientSum implements Serializable {
         double loss;
         long correct;
         long count;
+        /** The examples' summed weight, the divisor of the step's gradient and loss. */
+        double weight;
 
-        Node(int lo, int hi, float[] grad, double loss, long correct, long count) {
+        Node(int lo, int hi, float[] grad, double loss, long correct, long count, double weight) {
             this.lo = lo;
             this.hi = hi;
             this.grad = grad;
             this.loss = loss;
             this.correct = correct;
             this.count = count;
+            this.weight = weight;
         }
     }
 
@@ -40,13 +44,17 @@ public final class GradientSum implements Serializable {
         this.partitions = partitions;
     }
 
-    /** The contribution of one partition; {@code grad} may be null when it had no rows this step. */
-    public static GradientSum leaf(int partitions, int partition, float[] grad, double loss, long correct, long count) {
+    /**
+     * The contribution of one partition; {@code grad} may be null when it had no rows this step.
+     * {@code weight} is the examples' summed weight ({@code count} when they have no weights).
+     */
+    public static GradientSum leaf(int partitions, int partition, float[] grad, double loss, long correct, long count,
+                                   double weight) {
         if (partition < 0 || partition >= partitions) {
             throw new IllegalArgumentException("partition " + partition + " outside 0.." + (partitions - 1));
         }
         GradientSum s = new GradientSum(partitions);
-        s.nodes.add(new Node(partition, partition + 1, grad, loss, correct, count));
+        s.nodes.add(new Node(partition, partition + 1, grad, loss, correct, count, weight));
         return s;
     }
 
@@ -90,7 +98,7 @@ public final class GradientSum implements Serializable {
             Node left = sibling.lo < current.lo ? sibling : current;
             Node right = left == sibling ? current : sibling;
             current = new Node(left.lo, right.hi, AllReduce.add(left.grad, right.grad), left.loss + right.loss,
-                left.correct + right.correct, left.count + right.count);
+                left.correct + right.correct, left.count + right.count, left.weight + right.weight);
         }
     }
 

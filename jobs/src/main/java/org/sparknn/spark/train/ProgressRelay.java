@@ -16,15 +16,15 @@ final class ProgressRelay {
     /** One step's progress: the 0-based epoch and step, and the epoch's sums after it. */
     record Step(int epoch, int step, BarrierSegment.Sums sums) {
         ByteBuffer encode() {
-            ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + 8 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN);
             b.putInt(epoch).putInt(step).putDouble(sums.loss()).putLong(sums.correct()).putLong(sums.count())
-                .putDouble(sums.penalty());
+                .putDouble(sums.weight()).putDouble(sums.penalty());
             return b.rewind();
         }
 
         static Step decode(ByteBuffer b) {
             return new Step(b.getInt(), b.getInt(), new BarrierSegment.Sums(b.getDouble(), b.getLong(), b.getLong(),
-                b.getDouble()));
+                b.getDouble(), b.getDouble()));
         }
     }
 

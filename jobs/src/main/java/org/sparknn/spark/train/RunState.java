@@ -17,28 +17,36 @@ import java.util.List;
  * @param epochLoss   loss sum of the current epoch's steps so far
  * @param epochCorrect correct predictions of the current epoch so far
  * @param epochCount  examples of the current epoch so far
+ * @param epochWeight the examples' summed weight of the current epoch so far; null when they have
+ *                    no weights (it is then their count)
  * @param epochPenalty regularization penalty summed over the current epoch's steps so far
  * @param epochSeconds wall time of the current epoch so far
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunState(int epoch, int stepInEpoch, List<EpochMetrics> history, Double bestValue, int bestEpoch,
                        int epochsWithoutImprovement, boolean stopped, double epochLoss, long epochCorrect, long epochCount,
-                       double epochPenalty, double epochSeconds) {
+                       Double epochWeight, double epochPenalty, double epochSeconds) {
     public RunState {
         history = List.copyOf(history);
     }
 
     public static RunState start() {
-        return new RunState(0, 0, List.of(), null, 0, 0, false, 0, 0, 0, 0, 0);
+        return new RunState(0, 0, List.of(), null, 0, 0, false, 0, 0, 0, null, 0, 0);
+    }
+
+    /** The examples' summed weight of the current epoch so far: their count when they have no weights. */
+    public double epochWeightSum() {
+        return epochWeight == null ? epochCount : epochWeight;
     }
 
     /**
      * This epoch after {@code stepsDone} of its steps, with the sums of those steps (for a
      * checkpoint taken mid-epoch).
      */
-    public RunState midEpoch(int stepsDone, double loss, long correct, long count, double penalty, double seconds) {
+    public RunState midEpoch(int stepsDone, double loss, long correct, long count, double weight, double penalty,
+                             double seconds) {
         return new RunState(epoch, stepsDone, history, bestValue, bestEpoch, epochsWithoutImprovement, false, loss, correct,
-            count, penalty, seconds);
+            count, weight == count ? null : weight, penalty, seconds);
     }
 
     /**
@@ -49,6 +57,6 @@ public record RunState(int epoch, int stepInEpoch, List<EpochMetrics> history, D
                               boolean stopped) {
         List<EpochMetrics> h = new java.util.ArrayList<>(history);
         h.add(metrics);
-        return new RunState(epoch + 1, 0, h, bestValue, bestEpoch, epochsWithoutImprovement, stopped, 0, 0, 0, 0, 0);
+        return new RunState(epoch + 1, 0, h, bestValue, bestEpoch, epochsWithoutImprovement, stopped, 0, 0, 0, null, 0, 0);
     }
 }

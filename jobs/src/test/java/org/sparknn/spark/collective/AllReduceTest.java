@@ -34,12 +34,12 @@ class AllReduceTest {
             float[] g0 = gradient(0);
             float[] g1 = gradient(1);
             // partition 0's top layer is final: its piece for owner 1 goes now, before any sum
-            zero.ready(3, g0, 6, 10, 1.5, 2, 7);
+            zero.ready(3, g0, 6, 10, 1.5, 2, 7, 6.5);
             assertEquals(1, ExchangeProbe.waiting(), "the top layer's piece waits at its owner");
             assertEquals(1, zero.messagesSent());
             assertEquals(4, zero.valuesSent());
-            Future<AllReduce.Sum> a = pool.submit(() -> zero.sum(3, g0, 1.5, 2, 7));
-            Future<AllReduce.Sum> b = pool.submit(() -> one.sum(3, g1, 0.5, 1, 5));
+            Future<AllReduce.Sum> a = pool.submit(() -> zero.sum(3, g0, 1.5, 2, 7, 6.5));
+            Future<AllReduce.Sum> b = pool.submit(() -> one.sum(3, g1, 0.5, 1, 5, 2.25));
             float[] expected = new float[10];
             for (int i = 0; i < 10; i++) {
                 expected[i] = g0[i] + g1[i];
@@ -48,6 +48,7 @@ class AllReduceTest {
                 AllReduce.Sum s = f.get();
                 assertArrayEquals(expected, s.grad());
                 assertEquals(2.0, s.loss());
+                assertEquals(8.75, s.weight(), "the examples' weights travel with the sums");
                 assertEquals(3, s.correct());
                 assertEquals(12, s.count());
             }
@@ -68,7 +69,7 @@ class AllReduceTest {
     @Test
     void onlyTheGradientsOwnRangesAreReady() {
         AllReduce r = new AllReduce("ranges", 0, PEERS, RANGES, 1_000_000L, () -> false);
-        assertThrows(IllegalArgumentException.class, () -> r.ready(0, new float[10], 0, 5, 0, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> r.ready(0, new float[10], 0, 5, 0, 0, 1, 1));
         assertThrows(IllegalArgumentException.class,
             () -> new AllReduce("ranges", 0, PEERS, List.of(new int[] {0, 4}, new int[] {0, 6}), 1L, () -> false));
         r.close();

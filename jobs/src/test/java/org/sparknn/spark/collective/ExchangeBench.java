@@ -113,7 +113,7 @@ public final class ExchangeBench {
                 Exchange.Slot there = new Exchange.Slot(run, 1, 0, 2L * i);
                 Exchange.Slot back = new Exchange.Slot(run, 0, 1, 2L * i + 1);
                 long t = System.nanoTime();
-                a.send(toB, Exchange.encode(there, new Chunk(values, 0, floats, 0, 0, 0)));
+                a.send(toB, Exchange.encode(there, new Chunk(values, 0, floats, 0, 0, 0, 0)));
                 Chunk got = exchange.take(there, 10_000_000_000L, () -> "the bench's message");
                 b.send(toA, Exchange.encode(back, got));
                 exchange.take(back, 10_000_000_000L, () -> "the bench's reply");

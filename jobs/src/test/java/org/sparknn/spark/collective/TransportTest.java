@@ -28,20 +28,21 @@ class TransportTest {
             Peer remote = new Peer("another-jvm", "127.0.0.1", server.self().port());
             Exchange.Slot slot = new Exchange.Slot("transport-test", 1, 0, 42);
             float[] values = {0.5f, -1.25f, 3f, Float.MIN_VALUE, 7f};
-            client.send(remote, Exchange.encode(slot, new Chunk(values, 1, 3, 2.5, 3, 4)));
+            client.send(remote, Exchange.encode(slot, new Chunk(values, 1, 3, 2.5, 3, 4, 3.75)));
             Chunk got = Exchange.get().take(slot, 10_000_000_000L, () -> "the chunk");
             assertArrayEquals(new float[] {-1.25f, 3f, Float.MIN_VALUE}, got.copy());
             assertEquals(2.5, got.loss());
             assertEquals(3, got.correct());
             assertEquals(4, got.count());
+            assertEquals(3.75, got.weight());
 
             Exchange.Slot none = new Exchange.Slot("transport-test", 1, 0, 43);
-            client.send(remote, Exchange.encode(none, new Chunk(null, 0, 0, 1, 0, 0)));
+            client.send(remote, Exchange.encode(none, new Chunk(null, 0, 0, 1, 0, 0, 0)));
             assertEquals(null, Exchange.get().take(none, 10_000_000_000L, () -> "the empty chunk").values(),
                 "a partition without rows sends no values");
 
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> stranger.send(remote, Exchange.encode(slot, new Chunk(values, 0, 5, 0, 0, 0))));
+                () -> stranger.send(remote, Exchange.encode(slot, new Chunk(values, 0, 5, 0, 0, 0, 0))));
             assertTrue(e.getMessage().startsWith("cannot reach the exchange at 127.0.0.1:" + server.self().port()),
                 e.getMessage());
             assertEquals(0, Exchange.get().waiting(), "nothing from the client without the secret was delivered");

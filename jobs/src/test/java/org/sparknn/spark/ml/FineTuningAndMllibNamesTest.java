@@ -1,6 +1,8 @@
 package org.sparknn.spark.ml;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparknn.spark.TrainingFixtures;
 
-/** The estimator's fine-tuning (initialModel, freezeLayers) and MLlib's names for its params. */
+/** The estimator's fine-tuning (initialModel, freezeLayers) and MLlib's names for its params (weightCol too). */
 class FineTuningAndMllibNamesTest {
     @TempDir
     static Path dir;
@@ -123,5 +125,48 @@ class FineTuningAndMllibNamesTest {
         NeuralNetClassificationModel going = new NeuralNetClassifier().setModel("mlp2").setMaxIter(3).setTol(0)
             .setPatience(1).setBatchSize(100).fit(small);
         assertEquals(3, going.history().size());
+    }
+
+    /** mlp2 on the rows' partitions, validated on the rows from r01000, with example weights from the column w. */
+    private static NeuralNetClassificationModel weighted(Dataset<Row> rows, String stepMode) {
+        return new NeuralNetClassifier().setModel("mlp2").setMaxIter(2).setBatchSize(100).setSeed(4).setStepMode(stepMode).setValidationIndicatorCol("isVal").setWeightCol("w")
+            .fit(rows.withColumn("isVal", col("id").geq("r01000")));
+    }
+
+    @Test
+    void weightCol() {
+        // 2 partitions, made once: numPartitions would sort the rows by their bytes, labels included
+        Dataset<Row> small = train.limit(1200).repartition(2).cache();
+        // weights of 2 scale every loss and gradient sum by 2 and their divisor too: the unweighted bits
+        NeuralNetClassificationModel plain = new NeuralNetClassifier().setModel("mlp2").setMaxIter(2).setBatchSize(100)
+            .setSeed(4).setStepMode("job").setValidationIndicatorCol("isVal")
+            .fit(small.withColumn("isVal", col("id").geq("r01000")));
+        NeuralNetClassificationModel twos = weighted(small.withColumn("w", lit(2.0)), "job");
+        assertArrayEquals(plain.weights(), twos.weights(), "weights of 2");
+        assertEquals(plain.history().get(1).loss(), twos.history().get(1).loss(), 0.0, "the weighted mean loss");
+        assertEquals(plain.history().get(1).valLoss(), twos.history().get(1).valLoss(), 0.0, "the weighted validation loss");
+
+        // rows of weight 0 count for nothing: whatever their labels, the same bits
+        Dataset<Row> some = small.withColumn("w", when(col("id").lt("r00600"), 0.0).otherwise(col("label").plus(1).divide(4)));
+        Dataset<Row> relabeled = some.withColumn("label", when(col("id").lt("r00600"), lit(9).minus(col("label")))
+            .otherwise(col("label")));
+        NeuralNetClassificationModel a = weighted(some, "job");
+        assertArrayEquals(a.weights(), weighted(relabeled, "job").weights(), "rows of weight 0 have no say");
+        assertFalse(Arrays.equals(a.weights(), plain.weights()), "weights other than 1 change the training");
+        assertArrayEquals(a.weights(), weighted(some, "barrier").weights(), "the step modes give the same bits");
+
+        // a bad row fails its task: the error names the row (by position: the estimator has no id column)
+        Exception bad = assertThrows(org.apache.spark.SparkException.class,
+            () -> weighted(small.withColumn("w", when(col("label").equalTo(3), -1.0).otherwise(1.0)), "job"));
+        assertTrue(bad.getMessage().matches("(?s).*IllegalArgumentException: row \\d+ of partition \\d: weight -1.0 is not a"
+            + " finite number >= 0.*"), bad.getMessage());
+        bad = assertThrows(org.apache.spark.SparkException.class,
+            () -> weighted(small.withColumn("w", when(col("label").equalTo(3), lit(null)).otherwise(1.0)), "job"));
+        assertTrue(bad.getMessage().matches("(?s).*IllegalArgumentException: row \\d+ of partition \\d: weight is null.*"),
+            bad.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> weighted(small.withColumn("w", lit("heavy")), "job"));
+        assertEquals("weight column 'w' is string, expected a number", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> weighted(small, "job"));
+        assertTrue(e.getMessage().startsWith("no weight column 'w' in the input"), e.getMessage());
     }
 }

@@ -131,7 +131,7 @@ class BarrierStepsTest {
                 waits.add(pool.submit(() -> {
                     AllReduce r = new AllReduce("stalled", p, peers, 6, 300_000_000L, () -> false);
                     try {
-                        return r.sum(7, new float[6], 0, 0, 1);
+                        return r.sum(7, new float[6], 0, 0, 1, 1);
                     } finally {
                         r.close();
                     }

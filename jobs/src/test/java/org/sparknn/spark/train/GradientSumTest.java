@@ -24,7 +24,7 @@ class GradientSumTest {
         int p = grads.size();
         List<GradientSum> pending = new ArrayList<>();
         for (int i : order) {
-            pending.add(GradientSum.leaf(p, i, grads.get(i).clone(), i, i, 1));
+            pending.add(GradientSum.leaf(p, i, grads.get(i).clone(), i, i, 1, 1));
         }
         while (pending.size() > 1) {
             int a = grouping.nextInt(pending.size());
@@ -71,11 +71,11 @@ class GradientSumTest {
 
     @Test
     void missingOrDuplicatePartitionsAreErrors() {
-        GradientSum s = GradientSum.merge(GradientSum.leaf(3, 0, null, 0, 0, 0), GradientSum.leaf(3, 2, null, 0, 0, 0));
+        GradientSum s = GradientSum.merge(GradientSum.leaf(3, 0, null, 0, 0, 0, 0), GradientSum.leaf(3, 2, null, 0, 0, 0, 0));
         IllegalStateException missing = assertThrows(IllegalStateException.class, s::total);
         assertEquals("the step's partials do not cover all 3 partitions: [0, 1) [2, 3)", missing.getMessage());
         IllegalStateException twice = assertThrows(IllegalStateException.class,
-            () -> GradientSum.merge(s, GradientSum.leaf(3, 2, null, 0, 0, 0)));
+            () -> GradientSum.merge(s, GradientSum.leaf(3, 2, null, 0, 0, 0, 0)));
         assertEquals("partitions [2, 3) counted twice in one step", twice.getMessage());
     }
 }
