@@ -47,8 +47,20 @@ final class ImageFiles {
         .add("data", DataTypes.BinaryType, true)
         .add("reason", DataTypes.StringType, true);
 
+    /** What {@link #headers} gives per listed entry: the image's size and channels, -1s when unreadable. */
+    static final StructType HEADER_SCHEMA = new StructType()
+        .add("height", DataTypes.IntegerType, false)
+        .add("width", DataTypes.IntegerType, false)
+        .add("nChannels", DataTypes.IntegerType, false);
+
     /** Bytes of input per task: enough files that task overhead does not dominate. */
     static final long BYTES_PER_TASK = 32L << 20;
+
+    /**
+     * Files per task at most, however small: a task's files are read one by one, so this bounds a
+     * task's time on folders of many small images, and lets progress advance task by task.
+     */
+    static final int FILES_PER_TASK = 4096;
 
     /** File name endings that make a directory look like an image file. */
     private static final List<String> IMAGE_SUFFIXES = List.of(".png", ".jpg", ".jpeg", ".gif", ".bmp");
@@ -82,6 +94,9 @@ final class ImageFiles {
             return reason;
         }
     }
+
+    /** Files this JVM decoded (read whole and handed to the decoder): how tests see that each is decoded once. */
+    static final java.util.concurrent.atomic.LongAdder DECODED = new java.util.concurrent.atomic.LongAdder();
 
     static {
         ImageIO.setUseCache(false); // decode in memory, without a cache file per image
@@ -179,15 +194,7 @@ final class ImageFiles {
      */
     static Dataset<Row> read(SparkSession spark, String root) throws IOException {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        List<Entry> entries = list(files, root);
-        long bytes = 0;
-        for (Entry e : entries) {
-            bytes += Math.max(e.length(), 0);
-        }
-        int slices = (int) Math.max(1, Math.min(entries.size(),
-            Math.max(spark.sparkContext().defaultParallelism(), (bytes + BYTES_PER_TASK - 1) / BYTES_PER_TASK)));
-        JavaRDD<Entry> listed = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(entries, slices);
-        JavaRDD<Row> rows = listed.mapPartitions((Iterator<Entry> it) -> new Iterator<Row>() {
+        JavaRDD<Row> rows = tasks(spark, list(files, root)).mapPartitions((Iterator<Entry> it) -> new Iterator<Row>() {
             @Override
             public boolean hasNext() {
                 return it.hasNext();
@@ -199,6 +206,91 @@ final class ImageFiles {
             }
         });
         return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    /**
+     * The listed entries in tasks of about {@link #BYTES_PER_TASK} and at most {@link #FILES_PER_TASK}
+     * files each, at least one per core.
+     */
+    private static JavaRDD<Entry> tasks(SparkSession spark, List<Entry> entries) {
+        long bytes = 0;
+        for (Entry e : entries) {
+            bytes += Math.max(e.length(), 0);
+        }
+        long byBytes = (bytes + BYTES_PER_TASK - 1) / BYTES_PER_TASK;
+        long byFiles = (entries.size() + FILES_PER_TASK - 1) / FILES_PER_TASK;
+        int slices = (int) Math.max(1, Math.min(entries.size(),
+            Math.max(spark.sparkContext().defaultParallelism(), Math.max(byBytes, byFiles))));
+        return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(entries, slices);
+    }
+
+    /**
+     * The size and channels of every image under {@code root} as {@link #HEADER_SCHEMA} rows, read
+     * from the files' headers alone (no pixel is decoded): what shape inference needs. The channels
+     * are counted as {@link #decode} counts them.
+     */
+    static Dataset<Row> headers(SparkSession spark, String root) throws IOException {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        JavaRDD<Row> rows = tasks(spark, list(files, root)).map(e -> {
+            int[] h = header(files, e);
+            return h == null ? RowFactory.create(-1, -1, -1) : RowFactory.create(h[0], h[1], h[2]);
+        });
+        return spark.createDataFrame(rows, HEADER_SCHEMA);
+    }
+
+    /** {height, width, channels} from an entry's image header; null when it is not a readable image. */
+    static int[] header(HadoopFiles files, Entry e) {
+        if (e.reason() != null || e.length() == 0) {
+            return null;
+        }
+        Path p = new Path(java.net.URI.create(e.origin()));
+        try (InputStream file = files.fs(p).open(p)) {
+            // a JPEG's header segments come first (each at most 64 KiB): its orientation and frame
+            byte[] head = new byte[HEAD_BYTES];
+            int n = file.readNBytes(head, 0, head.length);
+            if (JpegHeader.components(head, n) == 4) {
+                return null; // rejected when decoded
+            }
+            int orientation = JpegHeader.orientation(head, n);
+            int[] shape = header(new java.io.SequenceInputStream(new ByteArrayInputStream(head, 0, n), file));
+            if (shape != null && JpegHeader.swapsSides(orientation)) {
+                return new int[] {shape[1], shape[0], shape[2]};
+            }
+            return shape;
+        } catch (IOException | RuntimeException ex) {
+            return null; // the decode says why
+        }
+    }
+
+    /** Bytes read ahead for a JPEG's header segments. */
+    private static final int HEAD_BYTES = 128 << 10;
+
+    private static int[] header(InputStream in) throws IOException {
+        try (javax.imageio.stream.ImageInputStream iis = ImageIO.createImageInputStream(in)) {
+            Iterator<javax.imageio.ImageReader> readers = iis == null ? null : ImageIO.getImageReaders(iis);
+            if (readers == null || !readers.hasNext()) {
+                return null;
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(iis, true, true);
+                // the first destination type is the one ImageIO.read decodes to
+                Iterator<javax.imageio.ImageTypeSpecifier> types = reader.getImageTypes(0);
+                if (types == null || !types.hasNext()) {
+                    return null;
+                }
+                return new int[] {reader.getHeight(0), reader.getWidth(0),
+                    channels(types.next().getColorModel())};
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    /** The channels a decoded image keeps: 1 for gray (an alpha channel dropped), 4 with alpha, else 3. */
+    private static int channels(java.awt.image.ColorModel cm) {
+        boolean gray = cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && cm.getNumColorComponents() == 1;
+        return gray ? 1 : cm.hasAlpha() ? 4 : 3;
     }
 
     private static Row reject(String origin, String reason) {
@@ -221,6 +313,7 @@ final class ImageFiles {
         if (bytes.length == 0) {
             return reject(e.origin(), "an empty file (0 bytes), not an image");
         }
+        DECODED.increment();
         return decode(e.origin(), bytes);
     }
 
@@ -229,6 +322,10 @@ final class ImageFiles {
      * or one gray byte per pixel (16-bit gray samples keep their high byte).
      */
     static Row decode(String origin, byte[] bytes) {
+        if (JpegHeader.components(bytes, bytes.length) == 4) {
+            // ImageIO reads some of them, but not their colours: Adobe's inverted CMYK, YCCK
+            return reject(origin, CMYK);
+        }
         BufferedImage img;
         try {
             img = ImageIO.read(new ByteArrayInputStream(bytes));
@@ -240,10 +337,9 @@ final class ImageFiles {
         }
         int h = img.getHeight();
         int w = img.getWidth();
-        boolean gray = img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-            && img.getColorModel().getNumColorComponents() == 1;
-        boolean alpha = img.getColorModel().hasAlpha();
-        int n = gray ? 1 : alpha ? 4 : 3;
+        int n = channels(img.getColorModel());
+        boolean gray = n == 1;
+        boolean alpha = n == 4;
         byte[] data = new byte[h * w * n];
         if (gray) {
             Raster raster = img.getRaster();
@@ -269,6 +365,13 @@ final class ImageFiles {
                 }
             }
         }
-        return RowFactory.create(origin, h, w, n, data, null);
+        // a JPEG's EXIF orientation turns it upright, as viewers and Pillow's exif_transpose do
+        int orientation = JpegHeader.orientation(bytes, bytes.length);
+        byte[] upright = JpegHeader.upright(orientation, h, w, n, data);
+        return JpegHeader.swapsSides(orientation) ? RowFactory.create(origin, w, h, n, upright, null)
+            : RowFactory.create(origin, h, w, n, upright, null);
     }
+
+    /** Why a CMYK or YCCK JPEG is rejected. */
+    static final String CMYK = "a CMYK (or YCCK) JPEG: spark-nn decodes RGB and gray JPEGs; convert it to RGB";
 }

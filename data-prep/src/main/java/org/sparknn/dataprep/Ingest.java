@@ -70,12 +70,14 @@ public final class Ingest {
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "ingest", out, 10_000);
              AtomicOutput output = new AtomicOutput(files, o.output(), o.overwrite(), AppAttempt.of(spark.sparkContext()), out)) {
             progress.step("reading " + o.format() + " input");
-            List<Decoded> splits = new ArrayList<>();
-            Layout layout = readSources(splits);
-            splits = carveValidation(splits);
-            for (Decoded d : splits) {
+            List<Decoded> sources = new ArrayList<>();
+            Layout layout = readSources(sources);
+            // each source is decoded once, by the first job that reads it; the splits carved from
+            // it (train and validation) are filters over that cache, not decodes of their own
+            for (Decoded d : sources) {
                 d.rows().persist(StorageLevel.MEMORY_AND_DISK());
             }
+            List<Decoded> splits = carveValidation(sources);
             try {
                 FeatureEncoding encoding = o.effectiveEncoding();
                 Normalization norm = Normalization.scaleOnly(o.effectiveScale());
@@ -115,7 +117,7 @@ public final class Ingest {
                 output.publish();
                 return new Result(meta, byReason, progress.elapsedSeconds());
             } finally {
-                for (Decoded d : splits) {
+                for (Decoded d : sources) {
                     d.rows().unpersist();
                 }
             }
@@ -204,7 +206,7 @@ public final class Ingest {
         }
         List<String> classNames = resolveNamedClasses(new ArrayList<>(classes), o.train());
         Dataset<Row> trainImages = ImageFolderSource.readImages(spark, o.train());
-        ImageDecoder decoder = decoder(trainImages, o.train());
+        ImageDecoder decoder = needsShape() ? decoder(ImageFiles.headers(spark, o.train()), o.train()) : decoder(null, o.train());
         splits.add(new Decoded("train", ImageFolderSource.decode(spark, trainImages, o.train(), "train", classNames, decoder)));
         if (o.test() != null) {
             splits.add(new Decoded("test", ImageFolderSource.decode(spark, ImageFolderSource.readImages(spark, o.test()),
@@ -228,7 +230,14 @@ public final class Ingest {
         return found;
     }
 
-    /** A decoder for the target shape: given by options, or the most common shape of the training images. */
+    private boolean needsShape() {
+        return o.height() == null || o.width() == null || o.channels() == null;
+    }
+
+    /**
+     * A decoder for the target shape: given by options, or the most common shape of the training
+     * images ({@code trainImages}: rows with height, width and nChannels, -1 for unreadable ones).
+     */
     private ImageDecoder decoder(Dataset<Row> trainImages, String where) {
         Integer h = o.height();
         Integer w = o.width();

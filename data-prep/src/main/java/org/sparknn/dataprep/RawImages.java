@@ -69,7 +69,7 @@ public final class RawImages {
             }
             case images -> {
                 Dataset<Row> images = ImageFolderSource.readImages(spark, r.path());
-                checkSize(ImageFolderSource.inferShape(images), r, expected, height, width);
+                checkSize(ImageFolderSource.inferShape(ImageFiles.headers(spark, r.path())), r, expected, height, width);
                 return ImageFolderSource.decode(spark, images, r.path(), "", null,
                     new ImageDecoder(height, width, channels, r.resize()));
             }

@@ -222,6 +222,22 @@ class IngestImageFoldersTest {
     }
 
     @Test
+    void decodesEachImageOnceWhateverTheSplitsAndInfersTheShapeFromHeaders() throws IOException {
+        String out = dir.resolve("out-once").toString();
+        IngestOptions o = IngestOptions.images(train.toString()).test(test.toString()).output(out, false).name("pets")
+            .validation(0.5, 3).build();
+        long before = ImageFiles.DECODED.sum();
+        DatasetMetadata m = ingest(o).metadata();
+        assertEquals("3x4x4", m.shapeString());
+        assertEquals(List.of("train", "validation", "test"), List.copyOf(m.splits().keySet()));
+        // train (7 files: 4 rows and 3 rejects between train and validation) and test (2 files)
+        assertEquals(7, m.splits().get("train").rows() + m.splits().get("train").rejected()
+            + m.splits().get("validation").rows() + m.splits().get("validation").rejected());
+        assertTrue(m.splits().get("validation").rows() > 0, "the seed puts rows in both");
+        assertEquals(9, ImageFiles.DECODED.sum() - before, "each file decoded once: not for the shape, not per split");
+    }
+
+    @Test
     void infersShapeFromTheMostCommonImage() throws IOException {
         String out = dir.resolve("out-inferred").toString();
         IngestOptions o = IngestOptions.images(train.toString()).output(out, false).name("pets").validation(0, 1).build();
