@@ -11,15 +11,24 @@ import java.io.Serializable;
  * grayscale dataset are converted with the ITU-R BT.601 luma weights (0.299 R + 0.587 G + 0.114 B)
  * rounded to a whole 8-bit value exactly as Pillow's {@code convert("L")} rounds it, so a
  * grayscale dataset stays 8-bit pixels whatever its images are; an alpha channel is ignored.
- * Images of another size are resized bilinearly only when asked, else rejected.
+ * Images of another size are resized only when asked, else rejected: converted to the target
+ * channels first, then resized by {@link Resample} with an antialiasing filter, to the byte of
+ * Pillow's {@code convert(mode).resize(size, filter)}, so resized pixels stay 8-bit values.
  */
 public final class ImageDecoder implements Serializable {
     private final int height;
     private final int width;
     private final int channels;
-    private final boolean resize;
+    /** How images of another size are resized; null: they are rejected. */
+    private final Resample.Filter resize;
 
+    /** A decoder that resizes (with {@link Resample.Filter#LANCZOS}) when {@code resize} is true. */
     public ImageDecoder(int height, int width, int channels, boolean resize) {
+        this(height, width, channels, resize ? Resample.Filter.LANCZOS : null);
+    }
+
+    /** A decoder that resizes images of another size with {@code resize}, or rejects them when it is null. */
+    public ImageDecoder(int height, int width, int channels, Resample.Filter resize) {
         if (height <= 0 || width <= 0) {
             throw new IllegalArgumentException("target image size must be positive, got " + height + "x" + width);
         }
@@ -65,18 +74,51 @@ public final class ImageDecoder implements Serializable {
                 + h + "x" + w + "x" + nChannels;
         }
         boolean sameSize = h == height && w == width;
-        if (!sameSize && !resize) {
+        if (!sameSize && resize == null) {
             return "image is " + h + "x" + w + " (height x width), expected " + height + "x" + width
                 + "; pass --resize to resize it";
         }
-        float[] planes = sameSize ? out : new float[channels * h * w];
-        toPlanes(h, w, nChannels, data, planes);
-        if (!sameSize) {
+        if (sameSize) {
+            toPlanes(h, w, nChannels, data, out);
+            return null;
+        }
+        byte[] resized = Resample.resize(converted(h, w, nChannels, data), h, w, channels, height, width, resize);
+        int n = height * width;
+        for (int i = 0; i < n; i++) {
             for (int c = 0; c < channels; c++) {
-                resizeBilinear(planes, c * h * w, h, w, out, c * height * width, height, width);
+                out[c * n + i] = resized[i * channels + c] & 0xFF;
             }
         }
         return null;
+    }
+
+    /**
+     * Interleaved B,G,R[,A] or gray bytes in the target channels, interleaved R,G,B or gray (what
+     * Pillow's {@code convert("RGB")} or {@code convert("L")} gives).
+     */
+    private byte[] converted(int h, int w, int nChannels, byte[] data) {
+        int n = h * w;
+        byte[] out = new byte[n * channels];
+        for (int i = 0; i < n; i++) {
+            if (nChannels == 1) {
+                for (int c = 0; c < channels; c++) {
+                    out[i * channels + c] = data[i];
+                }
+                continue;
+            }
+            int p = i * nChannels;
+            int b = data[p] & 0xFF;
+            int g = data[p + 1] & 0xFF;
+            int r = data[p + 2] & 0xFF;
+            if (channels == 3) {
+                out[i * 3] = (byte) r;
+                out[i * 3 + 1] = (byte) g;
+                out[i * 3 + 2] = (byte) b;
+            } else {
+                out[i] = (byte) luma(r, g, b);
+            }
+        }
+        return out;
     }
 
     /** Interleaved B,G,R[,A] or gray bytes to R,G,B (or gray) planes of the source size. */
@@ -109,26 +151,5 @@ public final class ImageDecoder implements Serializable {
     /** BT.601 luma of an 8-bit RGB pixel in 16-bit fixed point, rounded half up (Pillow's L24). */
     static int luma(int r, int g, int b) {
         return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16;
-    }
-
-    /** Bilinear resampling with pixel centers aligned (as OpenCV's INTER_LINEAR). */
-    static void resizeBilinear(float[] src, int srcOff, int sh, int sw, float[] dst, int dstOff, int dh, int dw) {
-        double sy = (double) sh / dh;
-        double sx = (double) sw / dw;
-        for (int y = 0; y < dh; y++) {
-            double fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), sh - 1);
-            int y0 = (int) fy;
-            int y1 = Math.min(y0 + 1, sh - 1);
-            double wy = fy - y0;
-            for (int x = 0; x < dw; x++) {
-                double fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), sw - 1);
-                int x0 = (int) fx;
-                int x1 = Math.min(x0 + 1, sw - 1);
-                double wx = fx - x0;
-                double top = src[srcOff + y0 * sw + x0] * (1 - wx) + src[srcOff + y0 * sw + x1] * wx;
-                double bottom = src[srcOff + y1 * sw + x0] * (1 - wx) + src[srcOff + y1 * sw + x1] * wx;
-                dst[dstOff + y * dw + x] = (float) (top * (1 - wy) + bottom * wy);
-            }
-        }
     }
 }

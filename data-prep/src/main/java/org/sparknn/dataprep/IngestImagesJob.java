@@ -49,14 +49,15 @@ public final class IngestImagesJob implements Callable<Integer> {
     Integer width;
     @Option(names = "--channels", description = "Target channels, 1 or 3 (default: 3 if any image is in color, else 1).")
     Integer channels;
-    @Option(names = "--resize", description = "Resize images of another size (bilinear) instead of rejecting them.")
+    @Option(names = "--resize", description = "Resize images of another size instead of rejecting them (Lanczos, to the byte of Pillow's"
+        + " resize: the pixels stay 8-bit values).")
     boolean resize;
     @Option(names = "--scale", description = "Multiplier of raw values (default: 1/255 for pixels, 1 for --features-col).")
     Double scale;
     @Option(names = "--standardize", description = "Also standardize each channel to mean 0, std 1 with statistics of the training split.")
     boolean standardize;
     @Option(names = "--encoding", description = "How to store the features: ${COMPLETION-CANDIDATES} (default: uint8, the raw"
-        + " 8-bit pixels normalized when read, for IDX, images and Parquet image columns that are not resized; else float32,"
+        + " 8-bit pixels normalized when read, for IDX, images and Parquet image columns, resized or not; else float32,"
         + " the normalized values).")
     FeatureEncoding encoding;
     @Option(names = "--validation-fraction", defaultValue = "0", description = "Share of training rows moved to a validation split (default: ${DEFAULT-VALUE}).")

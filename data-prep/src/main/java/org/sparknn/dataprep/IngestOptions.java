@@ -85,10 +85,9 @@ public record IngestOptions(
         require(!featuresInput || (height != null && width != null && channels != null),
             "featuresCol input needs height, width and channels to know the image shape", "featuresCol", "height", "width",
             "channels");
-        require(encoding != FeatureEncoding.uint8 || eightBit(format, parquetColumns, resize),
-            "encoding uint8 stores 8-bit pixels as they are decoded, but "
-                + (resize ? "resize interpolates them" : "featuresCol values are not pixels") + "; use float32",
-            "encoding", resize ? "resize" : "featuresCol");
+        require(encoding != FeatureEncoding.uint8 || eightBit(format, parquetColumns),
+            "encoding uint8 stores 8-bit pixels as they are decoded, but featuresCol values are not pixels; use float32",
+            "encoding", "featuresCol");
         classNames = classNames == null ? null : List.copyOf(classNames);
     }
 
@@ -227,21 +226,23 @@ public record IngestOptions(
         }
     }
 
-    /** True when every value the input decodes to is an 8-bit pixel value as it was read. */
-    private static boolean eightBit(Format format, ParquetSource.Columns columns, boolean resize) {
-        return !resize && (format != Format.parquet || columns.features() == null);
+    /**
+     * True when every value the input decodes to is an 8-bit pixel value: as it was read, or as
+     * {@link Resample} resizes it (to whole 8-bit values, as Pillow does).
+     */
+    private static boolean eightBit(Format format, ParquetSource.Columns columns) {
+        return format != Format.parquet || columns.features() == null;
     }
 
     /**
      * The encoding to store: the given one, else {@code uint8} when the input decodes to 8-bit
-     * pixels as they were read (IDX files, images and Parquet image columns not resized), else
-     * {@code float32}.
+     * pixels (IDX files, images and Parquet image columns, resized or not), else {@code float32}.
      */
     public FeatureEncoding effectiveEncoding() {
         if (encoding != null) {
             return encoding;
         }
-        return eightBit(format, parquetColumns, resize) ? FeatureEncoding.uint8 : FeatureEncoding.float32;
+        return eightBit(format, parquetColumns) ? FeatureEncoding.uint8 : FeatureEncoding.float32;
     }
 
     private static void require(boolean ok, String message, String... settings) {

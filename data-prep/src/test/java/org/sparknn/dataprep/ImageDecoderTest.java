@@ -55,11 +55,11 @@ class ImageDecoderTest {
     }
 
     @Test
-    void bilinearUpscaleInterpolatesBetweenCenters() {
-        // 1x2 -> 1x4: output centers at source x = -0.25, 0.25, 0.75, 1.25 (clamped to [0, 1])
-        float[] dst = new float[4];
-        ImageDecoder.resizeBilinear(new float[] {0, 100}, 0, 1, 2, dst, 0, 1, 4);
-        assertArrayEquals(new float[] {0, 25, 75, 100}, dst, 1e-5f);
+    void boxShrinkAveragesWhatEachPixelCoversRoundedAsPillowRounds() {
+        // 1x4 -> 1x2: each output pixel is the mean of two, plus a half, floored
+        float[] out = new float[2];
+        assertNull(new ImageDecoder(1, 2, 1, Resample.Filter.BOX).decode(1, 4, 1, new byte[] {0, 100, 50, 51}, out));
+        assertArrayEquals(new float[] {50, 51}, out);
     }
 
     @Test

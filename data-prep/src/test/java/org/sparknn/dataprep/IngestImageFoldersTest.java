@@ -195,30 +195,35 @@ class IngestImageFoldersTest {
     }
 
     @Test
-    void resizesWhenAsked() throws IOException {
+    void resizesWhenAskedToWhole8BitValues() throws IOException {
         String out = dir.resolve("out-resize").toString();
         DatasetMetadata m = ingest(options(out, true)).metadata();
-        assertEquals(FeatureEncoding.float32, m.encoding(), "resized pixels are not 8-bit values any more");
+        assertEquals(FeatureEncoding.uint8, m.encoding(), "resized as Pillow resizes: whole 8-bit values");
         assertEquals(5, m.splits().get("train").rows());
         assertEquals(2, m.splits().get("train").rejected());
         float[] big = features(out, "train").get("train/cat/too-big.png#0");
-        // the 6x6 ramp 40y+10x resized to 4x4 stays a ramp: the first output pixel samples source (0.25, 0.25)
-        assertEquals((40 * 0.25 + 10 * 0.25) / 255, big[0], 1e-5);
+        // the 6x6 ramp 40y+10x (Pillow's values are checked by the Python cross-check) stays a ramp
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 4; x++) {
+                float v = big[y * 4 + x] * 255;
+                assertEquals(Math.round(v), v, 1e-3, "a whole 8-bit value");
+                if (x > 0) {
+                    assertTrue(v > big[y * 4 + x - 1] * 255, "rising along x");
+                }
+                if (y > 0) {
+                    assertTrue(v > big[(y - 1) * 4 + x] * 255, "rising along y");
+                }
+            }
+        }
     }
 
     @Test
-    void uint8IsRefusedForResizedImages() {
+    void uint8IsRefusedForAFeaturesColumn() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-            () -> IngestOptions.images(train.toString()).output("out", false).name("pets").shape(4, 4, 3)
-                .resize(true).validation(0, 1).encoding(FeatureEncoding.uint8).build());
-        assertEquals("encoding uint8 stores 8-bit pixels as they are decoded, but resize interpolates them; use float32",
-            e.getMessage());
-        // the command line says the settings as its flags, before Spark starts
-        java.io.StringWriter err = new java.io.StringWriter();
-        assertEquals(2, org.sparknn.io.SparkJob.execute(new IngestImagesJob(), new String[] {"--format", "images",
-            "--train", train.toString(), "--output", "out", "--resize", "--encoding", "uint8"}, new java.io.PrintWriter(err)));
-        assertEquals("error: --encoding uint8 stores 8-bit pixels as they are decoded, but --resize interpolates them;"
-            + " use float32", err.toString().strip());
+            () -> IngestOptions.parquet("in", new ParquetSource.Columns(null, "f", "label", null)).output("out", false)
+                .name("pets").shape(4, 4, 3).validation(0, 1).encoding(FeatureEncoding.uint8).build());
+        assertEquals("encoding uint8 stores 8-bit pixels as they are decoded, but featuresCol values are not pixels;"
+            + " use float32", e.getMessage());
     }
 
     @Test
