@@ -60,7 +60,7 @@ final class ImageFiles {
      * Files per task at most, however small: a task's files are read one by one, so this bounds a
      * task's time on folders of many small images, and lets progress advance task by task.
      */
-    static final int FILES_PER_TASK = 4096;
+    static final int FILES_PER_TASK = 1024;
 
     /** File name endings that make a directory look like an image file. */
     private static final List<String> IMAGE_SUFFIXES = List.of(".png", ".jpg", ".jpeg", ".gif", ".bmp");
@@ -142,29 +142,43 @@ final class ImageFiles {
     }
 
     private static void listLocal(java.nio.file.Path dir, List<Entry> out) throws IOException {
+        // a directory's URI prefix once; its entries' names are escaped as URIs escape them
+        String prefix = new Path(dir.toUri()).toUri().toString();
+        prefix = prefix.endsWith("/") ? prefix : prefix + "/";
         try (DirectoryStream<java.nio.file.Path> entries = Files.newDirectoryStream(dir)) {
             for (java.nio.file.Path p : entries) {
                 String name = p.getFileName().toString();
                 if (hidden(name)) {
                     continue;
                 }
-                String origin = new Path(p.toUri()).toUri().toString().replaceFirst("/$", "");
-                if (Files.isSymbolicLink(p) && !Files.exists(p)) {
-                    out.add(new Entry(origin, -1, "a broken symbolic link: its target "
-                        + Files.readSymbolicLink(p) + " does not exist"));
-                } else if (Files.isDirectory(p)) {
+                String origin = prefix + new java.net.URI(null, null, name, null).toASCIIString();
+                // one stat per entry, and one more for a symbolic link's target
+                java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
+                    java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (a.isSymbolicLink()) {
+                    try {
+                        a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+                    } catch (java.nio.file.NoSuchFileException missing) {
+                        out.add(new Entry(origin, -1, "a broken symbolic link: its target "
+                            + Files.readSymbolicLink(p) + " does not exist"));
+                        continue;
+                    }
+                }
+                if (a.isDirectory()) {
                     String reason = directoryReason(name);
                     if (reason != null) {
                         out.add(new Entry(origin, -1, reason));
                     } else {
                         listLocal(p, out);
                     }
-                } else if (Files.isRegularFile(p)) {
-                    out.add(new Entry(origin, Files.size(p), null));
+                } else if (a.isRegularFile()) {
+                    out.add(new Entry(origin, a.size(), null));
                 } else {
                     out.add(new Entry(origin, -1, "not a regular file (a device, socket or pipe)"));
                 }
             }
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("cannot name a file of " + dir + " as a URI: " + e.getMessage(), e);
         }
     }
 
@@ -193,8 +207,16 @@ final class ImageFiles {
      * tasks of about {@link #BYTES_PER_TASK} each.
      */
     static Dataset<Row> read(SparkSession spark, String root) throws IOException {
+        return read(spark, list(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), root), null);
+    }
+
+    /**
+     * The listed {@code entries} as {@link #SCHEMA} rows, read and decoded by tasks of about
+     * {@link #BYTES_PER_TASK} each; {@code done} (when not null) counts the entries read.
+     */
+    static Dataset<Row> read(SparkSession spark, List<Entry> entries, org.apache.spark.util.LongAccumulator done) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        JavaRDD<Row> rows = tasks(spark, list(files, root)).mapPartitions((Iterator<Entry> it) -> new Iterator<Row>() {
+        JavaRDD<Row> rows = tasks(spark, entries).mapPartitions((Iterator<Entry> it) -> new Iterator<Row>() {
             @Override
             public boolean hasNext() {
                 return it.hasNext();
@@ -202,7 +224,11 @@ final class ImageFiles {
 
             @Override
             public Row next() {
-                return readOne(files, it.next());
+                Row row = readOne(files, it.next());
+                if (done != null) {
+                    done.add(1);
+                }
+                return row;
             }
         });
         return spark.createDataFrame(rows, SCHEMA);
@@ -230,8 +256,13 @@ final class ImageFiles {
      * are counted as {@link #decode} counts them.
      */
     static Dataset<Row> headers(SparkSession spark, String root) throws IOException {
+        return headers(spark, list(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), root));
+    }
+
+    /** {@link #headers(SparkSession, String)} of listed entries. */
+    static Dataset<Row> headers(SparkSession spark, List<Entry> entries) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        JavaRDD<Row> rows = tasks(spark, list(files, root)).map(e -> {
+        JavaRDD<Row> rows = tasks(spark, entries).map(e -> {
             int[] h = header(files, e);
             return h == null ? RowFactory.create(-1, -1, -1) : RowFactory.create(h[0], h[1], h[2]);
         });
@@ -243,16 +274,18 @@ final class ImageFiles {
         if (e.reason() != null || e.length() == 0) {
             return null;
         }
-        Path p = new Path(java.net.URI.create(e.origin()));
-        try (InputStream file = files.fs(p).open(p)) {
+        try (InputStream file = open(files, e.origin())) {
             // a JPEG's header segments come first (each at most 64 KiB): its orientation and frame
-            byte[] head = new byte[HEAD_BYTES];
+            byte[] head = new byte[(int) Math.min(HEAD_BYTES, Math.max(e.length(), 64))];
             int n = file.readNBytes(head, 0, head.length);
             if (JpegHeader.components(head, n) == 4) {
                 return null; // rejected when decoded
             }
             int orientation = JpegHeader.orientation(head, n);
-            int[] shape = header(new java.io.SequenceInputStream(new ByteArrayInputStream(head, 0, n), file));
+            int[] shape = quickHeader(head, n);
+            if (shape == null) {
+                shape = header(new java.io.SequenceInputStream(new ByteArrayInputStream(head, 0, n), file));
+            }
             if (shape != null && JpegHeader.swapsSides(orientation)) {
                 return new int[] {shape[1], shape[0], shape[2]};
             }
@@ -260,6 +293,63 @@ final class ImageFiles {
         } catch (IOException | RuntimeException ex) {
             return null; // the decode says why
         }
+    }
+
+    /**
+     * Opens the file at {@code origin}: a local file through java.nio (Hadoop's local file system
+     * stats and opens a checksum file beside every file it opens, several times the cost of reading
+     * a small image), any other through its Hadoop file system.
+     */
+    static InputStream open(HadoopFiles files, String origin) throws IOException {
+        java.net.URI uri = java.net.URI.create(origin);
+        if ("file".equals(uri.getScheme())) {
+            return Files.newInputStream(java.nio.file.Path.of(uri));
+        }
+        Path p = new Path(uri);
+        return files.fs(p).open(p);
+    }
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+    /**
+     * {height, width, channels} of a PNG or JPEG from its first bytes without ImageIO (whose reader
+     * lookup costs more than reading a small image): a PNG's IHDR and whether a tRNS chunk comes
+     * before its pixels (ImageIO then adds alpha), a JPEG's frame header. Null when the bytes are
+     * neither, or do not reach far enough to tell: ImageIO reads the header then.
+     */
+    static int[] quickHeader(byte[] b, int n) {
+        int[] frame = JpegHeader.frame(b, n);
+        if (frame != null) {
+            return frame[2] == 1 || frame[2] == 3 ? frame : null;
+        }
+        if (n < 33 || !java.util.Arrays.equals(b, 0, 8, PNG_SIGNATURE, 0, 8) || b[12] != 'I' || b[13] != 'H'
+                || b[14] != 'D' || b[15] != 'R') {
+            return null;
+        }
+        int width = java.nio.ByteBuffer.wrap(b, 16, 4).getInt();
+        int height = java.nio.ByteBuffer.wrap(b, 20, 4).getInt();
+        int colorType = b[25];
+        boolean transparency = false;
+        for (long p = 33; ; ) { // the chunks after IHDR, up to the pixels
+            if (p + 8 > n) {
+                return null;
+            }
+            int at = (int) p;
+            long length = java.nio.ByteBuffer.wrap(b, at, 4).getInt() & 0xFFFFFFFFL;
+            String type = new String(b, at + 4, 4, java.nio.charset.StandardCharsets.US_ASCII);
+            if (type.equals("IDAT")) {
+                break;
+            }
+            transparency |= type.equals("tRNS");
+            p += 12 + length;
+        }
+        int channels = switch (colorType) {
+            case 0, 4 -> 1; // gray, gray with alpha (dropped)
+            case 2, 3 -> transparency ? 4 : 3;
+            case 6 -> 4;
+            default -> -1;
+        };
+        return channels < 0 || width <= 0 || height <= 0 ? null : new int[] {height, width, channels};
     }
 
     /** Bytes read ahead for a JPEG's header segments. */
@@ -303,8 +393,7 @@ final class ImageFiles {
         }
         byte[] bytes;
         try {
-            Path p = new Path(java.net.URI.create(e.origin()));
-            try (InputStream in = files.fs(p).open(p)) {
+            try (InputStream in = open(files, e.origin())) {
                 bytes = in.readAllBytes();
             }
         } catch (IOException | RuntimeException ex) {

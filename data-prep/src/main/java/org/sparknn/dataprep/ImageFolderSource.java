@@ -1,9 +1,5 @@
 package org.sparknn.dataprep;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.max;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -58,23 +54,43 @@ public final class ImageFolderSource {
      * {height, width, channels}, or null when no image is readable.
      */
     static int[] inferShape(Dataset<Row> images) {
-        List<Row> groups = images.filter(col("height").gt(0))
-            .groupBy("height", "width").agg(count("*").as("n"), max("nChannels").as("c"))
-            .collectAsList();
+        // counted per task and merged here: the sizes are few, a shuffle would cost more than the count
+        Map<Long, long[]> groups = new java.util.HashMap<>();
+        for (java.util.HashMap<Long, long[]> part : images.select("height", "width", "nChannels").javaRDD()
+                .mapPartitions(ImageFolderSource::countSizes).collect()) {
+            part.forEach((size, nc) -> groups.merge(size, nc, (a, b) -> new long[] {a[0] + b[0], Math.max(a[1], b[1])}));
+        }
         int[] best = null;
         long bestCount = -1;
         int channels = 1;
-        for (Row g : groups) {
-            int h = g.getInt(0);
-            int w = g.getInt(1);
-            long n = g.getLong(2);
-            channels = Math.max(channels, g.getInt(3) >= 3 ? 3 : 1);
+        for (Map.Entry<Long, long[]> g : groups.entrySet()) {
+            int h = (int) (g.getKey() >>> 32);
+            int w = (int) (long) g.getKey();
+            long n = g.getValue()[0];
+            channels = Math.max(channels, g.getValue()[1] >= 3 ? 3 : 1);
             if (n > bestCount || (n == bestCount && (h < best[0] || (h == best[0] && w < best[1])))) {
                 best = new int[] {h, w};
                 bestCount = n;
             }
         }
         return best == null ? null : new int[] {best[0], best[1], channels};
+    }
+
+    /** The readable images of one task by {height, width}: their count and largest channel count. */
+    private static java.util.Iterator<java.util.HashMap<Long, long[]>> countSizes(java.util.Iterator<Row> rows) {
+        // mutable collections: task results travel through Kryo, which cannot build immutable ones
+        java.util.HashMap<Long, long[]> counts = new java.util.HashMap<>();
+        while (rows.hasNext()) {
+            Row r = rows.next();
+            if (r.getInt(0) > 0) {
+                long[] nc = counts.computeIfAbsent(((long) r.getInt(0) << 32) | r.getInt(1), k -> new long[2]);
+                nc[0]++;
+                nc[1] = Math.max(nc[1], r.getInt(2));
+            }
+        }
+        List<java.util.HashMap<Long, long[]>> one = new ArrayList<>(1);
+        one.add(counts);
+        return one.iterator();
     }
 
     /**

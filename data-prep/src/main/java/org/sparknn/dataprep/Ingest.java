@@ -58,6 +58,9 @@ public final class Ingest {
         this.files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
     }
 
+    /** The running ingest's progress lines (set by {@link #run}). */
+    private ProgressReporter progress;
+
     /** A split as decoded from its source, before normalization. */
     private record Decoded(String split, Dataset<Row> rows) {
     }
@@ -70,6 +73,7 @@ public final class Ingest {
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "ingest", out, 10_000);
              AtomicOutput output = new AtomicOutput(files, o.output(), o.overwrite(), AppAttempt.of(spark.sparkContext()), out)) {
             progress.step("reading " + o.format() + " input");
+            this.progress = progress;
             List<Decoded> sources = new ArrayList<>();
             Layout layout = readSources(sources);
             // each source is decoded once, by the first job that reads it; the splits carved from
@@ -205,11 +209,16 @@ public final class Ingest {
             throw new IllegalArgumentException(o.train() + ": no class subfolders (expected <root>/<class>/<image files>)");
         }
         List<String> classNames = resolveNamedClasses(new ArrayList<>(classes), o.train());
-        Dataset<Row> trainImages = ImageFolderSource.readImages(spark, o.train());
-        ImageDecoder decoder = needsShape() ? decoder(ImageFiles.headers(spark, o.train()), o.train()) : decoder(null, o.train());
+        List<ImageFiles.Entry> trainFiles = ImageFiles.list(files, o.train());
+        List<ImageFiles.Entry> testFiles = o.test() == null ? List.of() : ImageFiles.list(files, o.test());
+        org.apache.spark.util.LongAccumulator read = spark.sparkContext().longAccumulator("images read");
+        progress.count("images", read::value, trainFiles.size() + testFiles.size());
+        Dataset<Row> trainImages = ImageFiles.read(spark, trainFiles, read);
+        ImageDecoder decoder = needsShape() ? decoder(ImageFiles.headers(spark, trainFiles), o.train())
+            : decoder(null, o.train());
         splits.add(new Decoded("train", ImageFolderSource.decode(spark, trainImages, o.train(), "train", classNames, decoder)));
         if (o.test() != null) {
-            splits.add(new Decoded("test", ImageFolderSource.decode(spark, ImageFolderSource.readImages(spark, o.test()),
+            splits.add(new Decoded("test", ImageFolderSource.decode(spark, ImageFiles.read(spark, testFiles, read),
                 o.test(), "test", classNames, decoder)));
         }
         return new Layout(decoder.height(), decoder.width(), decoder.channels(), classNames);

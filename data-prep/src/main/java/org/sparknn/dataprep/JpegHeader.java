@@ -20,22 +20,31 @@ final class JpegHeader {
      * its first bytes; 0 when they are not a JPEG or hold no frame header.
      */
     static int components(byte[] b, int length) {
+        int[] frame = frame(b, length);
+        return frame == null ? 0 : frame[2];
+    }
+
+    /**
+     * The frame header of a JPEG's first bytes: {height, width, components}; null when they are
+     * not a JPEG or hold no frame header.
+     */
+    static int[] frame(byte[] b, int length) {
         if (length < 4 || (b[0] & 0xFF) != 0xFF || (b[1] & 0xFF) != 0xD8) {
-            return 0;
+            return null;
         }
         int p = 2;
         while (p + 4 <= length && (b[p] & 0xFF) == 0xFF) {
             int marker = b[p + 1] & 0xFF;
             if (marker == 0xDA || marker == 0xD9) {
-                return 0;
+                return null;
             }
             boolean frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
             if (frame && p + 10 <= length) {
-                return b[p + 9] & 0xFF;
+                return new int[] {u16(b, p + 5, false), u16(b, p + 7, false), b[p + 9] & 0xFF};
             }
             p += 2 + u16(b, p + 2, false);
         }
-        return 0;
+        return null;
     }
 
     /**

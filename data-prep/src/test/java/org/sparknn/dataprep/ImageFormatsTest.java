@@ -167,6 +167,14 @@ class ImageFormatsTest {
         }
         Row row = decodeAndCheckHeader("palette.png", encode(img, "png"));
         assertEquals(3, row.getInt(3));
+        // a palette with a transparent entry decodes with alpha; so does RGBA; the header read agrees
+        BufferedImage clear = new BufferedImage(4, 1, BufferedImage.TYPE_BYTE_INDEXED,
+            new IndexColorModel(2, 4, r, g, b, 0));
+        assertEquals(4, decodeAndCheckHeader("palette-alpha.png", encode(clear, "png")).getInt(3));
+        assertEquals(4, decodeAndCheckHeader("rgba.png", encode(new BufferedImage(3, 2, BufferedImage.TYPE_INT_ARGB),
+            "png")).getInt(3));
+        assertEquals(3, decodeAndCheckHeader("rgb.jpg", encode(new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB),
+            "jpg")).getInt(3));
         assertArrayEquals(new byte[] {(byte) 128, (byte) 128, (byte) 128, 30, 20, 10, 0, (byte) 255, 0, 0, 0, (byte) 255},
             (byte[]) row.get(4));
     }

@@ -243,6 +243,17 @@ class IngestImageFoldersTest {
     }
 
     @Test
+    void fileNamesKeepTheirCharacters() throws IOException {
+        Path odd = dir.resolve("odd names");
+        save(gray(4, 4, 3), "png", odd.resolve("c at/a b%20#1 é.png"));
+        save(gray(4, 4, 4), "png", odd.resolve("c at/x:y;z?.png"));
+        String out = dir.resolve("out-odd").toString();
+        ingest(IngestOptions.images(odd.toString()).output(out, false).name("odd").validation(0, 1).build());
+        assertEquals(List.of("train/c at/a b%20#1 é.png#0", "train/c at/x:y;z?.png#0"),
+            List.copyOf(features(out, "train").keySet()));
+    }
+
+    @Test
     void infersShapeFromTheMostCommonImage() throws IOException {
         String out = dir.resolve("out-inferred").toString();
         IngestOptions o = IngestOptions.images(train.toString()).output(out, false).name("pets").validation(0, 1).build();
