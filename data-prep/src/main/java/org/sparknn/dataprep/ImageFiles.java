@@ -429,8 +429,11 @@ final class ImageFiles {
         int n = channels(img.getColorModel());
         boolean gray = n == 1;
         boolean alpha = n == 4;
-        byte[] data = new byte[h * w * n];
-        if (gray) {
+        byte[] data = packed(img, n);
+        if (data != null) {
+            // the raster's own bytes were already in our layout
+        } else if (gray) {
+            data = new byte[h * w * n];
             Raster raster = img.getRaster();
             int shift = Math.max(0, img.getColorModel().getComponentSize(0) - 8);
             int o = 0;
@@ -440,6 +443,7 @@ final class ImageFiles {
                 }
             }
         } else {
+            data = new byte[h * w * n];
             int o = 0;
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
@@ -459,6 +463,31 @@ final class ImageFiles {
         byte[] upright = JpegHeader.upright(orientation, h, w, n, data);
         return JpegHeader.swapsSides(orientation) ? RowFactory.create(origin, w, h, n, upright, null)
             : RowFactory.create(origin, h, w, n, upright, null);
+    }
+
+    /**
+     * The pixels as interleaved B,G,R or gray bytes copied straight from the raster, when the image
+     * holds them so ({@code TYPE_3BYTE_BGR}, 8-bit {@code TYPE_BYTE_GRAY}, packed without gaps: what
+     * ImageIO decodes most JPEGs and gray images to); null otherwise. Converting pixel by pixel
+     * through the colour model costs more than decoding.
+     */
+    private static byte[] packed(BufferedImage img, int n) {
+        int type = img.getType();
+        if (!(type == BufferedImage.TYPE_3BYTE_BGR && n == 3) && !(type == BufferedImage.TYPE_BYTE_GRAY && n == 1)) {
+            return null;
+        }
+        Raster raster = img.getRaster();
+        if (!(raster.getDataBuffer() instanceof java.awt.image.DataBufferByte buffer)
+                || !(raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel model)
+                || raster.getSampleModelTranslateX() != 0 || raster.getSampleModelTranslateY() != 0
+                || buffer.getNumBanks() != 1 || buffer.getOffset() != 0 || model.getPixelStride() != n
+                || model.getScanlineStride() != img.getWidth() * n) {
+            return null;
+        }
+        int[] offsets = model.getBandOffsets();
+        boolean bgr = n == 1 ? offsets[0] == 0 : offsets[0] == 2 && offsets[1] == 1 && offsets[2] == 0; // R, G, B at 2, 1, 0
+        int size = img.getHeight() * img.getWidth() * n;
+        return bgr && buffer.getData().length >= size ? java.util.Arrays.copyOf(buffer.getData(), size) : null;
     }
 
     /** Why a CMYK or YCCK JPEG is rejected. */

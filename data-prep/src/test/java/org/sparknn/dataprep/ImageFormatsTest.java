@@ -119,6 +119,31 @@ class ImageFormatsTest {
     }
 
     @Test
+    void aColourJpegsBytesAreItsPixelsInBgrOrder() throws IOException {
+        BufferedImage img = new BufferedImage(13, 7, BufferedImage.TYPE_INT_RGB);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (int y = 0; y < 7; y++) {
+            for (int x = 0; x < 13; x++) {
+                img.setRGB(x, y, random.nextInt(1 << 24));
+            }
+        }
+        byte[] jpeg = encode(img, "jpg");
+        BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+        assertEquals(BufferedImage.TYPE_3BYTE_BGR, decoded.getType(), "the raster the fast path copies");
+        byte[] expected = new byte[7 * 13 * 3];
+        for (int y = 0, o = 0; y < 7; y++) {
+            for (int x = 0; x < 13; x++, o += 3) {
+                int rgb = decoded.getRGB(x, y);
+                expected[o] = (byte) rgb;
+                expected[o + 1] = (byte) (rgb >>> 8);
+                expected[o + 2] = (byte) (rgb >>> 16);
+            }
+        }
+        Row row = decodeAndCheckHeader("colour.jpg", jpeg);
+        assertArrayEquals(expected, (byte[]) row.get(4));
+    }
+
+    @Test
     void aCmykJpegIsRejectedWithTheReason() throws IOException {
         WritableRaster cmyk = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 8, 8, 4, null);
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
