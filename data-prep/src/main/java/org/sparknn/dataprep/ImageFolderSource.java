@@ -12,7 +12,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.io.HadoopFiles;
 
@@ -104,7 +103,7 @@ public final class ImageFolderSource {
         String rootPath = uriPath(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), root);
         Map<String, Integer> classIndex = classNames == null ? null : indexOf(classNames);
         int length = decoder.featureLength();
-        JavaRDD<Row> rows = images.javaRDD().map(r -> {
+        JavaRDD<DecodedRows.Bean> rows = images.javaRDD().map(r -> {
             String origin = r.getString(0);
             String path = decodedPath(origin);
             String rel = path.startsWith(rootPath + "/") ? path.substring(rootPath.length() + 1) : path;
@@ -113,27 +112,27 @@ public final class ImageFolderSource {
                 float[] values = new float[length];
                 String reason = r.isNullAt(5) ? decoder.decode(r.getInt(1), r.getInt(2), r.getInt(3), (byte[]) r.get(4), values)
                     : r.getString(5);
-                return RowFactory.create(id, null, reason == null ? values : null, origin, reason);
+                return new DecodedRows.Bean(id, null, reason == null ? values : null, origin, reason);
             }
             int slash = rel.indexOf('/');
             if (slash < 0) {
-                return RowFactory.create(id, null, null, origin, "file is not inside a class folder of " + root);
+                return new DecodedRows.Bean(id, null, null, origin, "file is not inside a class folder of " + root);
             }
             Integer label = classIndex.get(rel.substring(0, slash));
             if (label == null) {
-                return RowFactory.create(id, null, null, origin, "class folder '" + rel.substring(0, slash)
+                return new DecodedRows.Bean(id, null, null, origin, "class folder '" + rel.substring(0, slash)
                     + "' is not one of the dataset's classes " + classNames);
             }
             if (!r.isNullAt(5)) {
-                return RowFactory.create(id, label, null, origin, r.getString(5));
+                return new DecodedRows.Bean(id, label, null, origin, r.getString(5));
             }
             float[] values = new float[length];
             String reason = decoder.decode(r.getInt(1), r.getInt(2), r.getInt(3), (byte[]) r.get(4), values);
             return reason == null
-                ? RowFactory.create(id, label, values, origin, null)
-                : RowFactory.create(id, label, null, origin, reason);
+                ? new DecodedRows.Bean(id, label, values, origin, null)
+                : new DecodedRows.Bean(id, label, null, origin, reason);
         });
-        return spark.createDataFrame(rows, DecodedRows.SCHEMA);
+        return DecodedRows.of(spark, rows);
     }
 
     static Map<String, Integer> indexOf(List<String> names) {

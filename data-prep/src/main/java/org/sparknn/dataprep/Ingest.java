@@ -353,16 +353,16 @@ public final class Ingest {
     private Dataset<Row> stored(Dataset<Row> decoded, StructType schema, FeatureEncoding encoding, Normalization norm,
                                 int channels) {
         boolean labeled = schema.fieldNames().length == 3;
-        JavaRDD<Row> rows = decoded.filter(col("reason").isNull()).javaRDD().map(r -> {
-            float[] x = toFloatArray(r, 2);
+        JavaRDD<Row> rows = DecodedRows.beans(decoded.filter(col("reason").isNull())).map(r -> {
+            float[] x = r.getFeatures();
             Object features;
             if (encoding == FeatureEncoding.uint8) {
-                features = pixels(x, r.getString(0));
+                features = pixels(x, r.getId());
             } else {
                 norm.applyInPlace(x, channels);
                 features = x;
             }
-            return labeled ? RowFactory.create(r.getString(0), r.getInt(1), features) : RowFactory.create(r.getString(0), features);
+            return labeled ? RowFactory.create(r.getId(), r.getLabel(), features) : RowFactory.create(r.getId(), features);
         });
         return spark.createDataFrame(rows, schema);
     }
