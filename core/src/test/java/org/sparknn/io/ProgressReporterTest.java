@@ -8,7 +8,6 @@ class ProgressReporterTest {
     @Test
     void countsShowTheRateAndTheTimeLeftWhileInputsRemain() {
         assertEquals(" | 0 of 70,000 images", ProgressReporter.counted("images", 0, 70_000, 3));
-        // 12,000 in 4 s: 3,000 a second, 58,000 left: 19.3 s
         assertEquals(" | 12,000 of 70,000 images, 3,000 images/s, ETA 0:00:19",
             ProgressReporter.counted("images", 12_000, 70_000, 4));
         assertEquals(" | 1,000 of 3,601,000 images, 1,000 images/s, ETA 1:00:00",

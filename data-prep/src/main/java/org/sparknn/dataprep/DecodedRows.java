@@ -17,9 +17,9 @@ final class DecodedRows {
     }
 
     /**
-     * One row of {@link #SCHEMA} as a Java bean: Spark's bean encoder moves its {@code float[]}
-     * features to and from Spark's rows as one primitive array, where a {@code Row} holding them
-     * is converted value by value, each boxed.
+     * One row of {@link #SCHEMA} as a Java bean: Spark's bean encoder writes its {@code float[]}
+     * features into Spark's rows as one primitive array, where a {@code Row} holding them is
+     * converted value by value, each boxed (reading them back goes value by value either way).
      */
     public static final class Bean implements java.io.Serializable {
         private String id;

@@ -278,11 +278,12 @@ final class ImageFiles {
             // a JPEG's header segments come first (each at most 64 KiB): its orientation and frame
             byte[] head = new byte[(int) Math.min(HEAD_BYTES, Math.max(e.length(), 64))];
             int n = file.readNBytes(head, 0, head.length);
-            if (JpegHeader.components(head, n) == 4) {
-                return null; // rejected when decoded
+            int[] frame = JpegHeader.frame(head, n);
+            if (frame != null && frame[2] == 4) {
+                return null; // CMYK or YCCK: rejected when decoded
             }
             int orientation = JpegHeader.orientation(head, n);
-            int[] shape = quickHeader(head, n);
+            int[] shape = frame != null ? frame : pngHeader(head, n);
             if (shape == null) {
                 shape = header(new java.io.SequenceInputStream(new ByteArrayInputStream(head, 0, n), file));
             }
@@ -312,16 +313,12 @@ final class ImageFiles {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     /**
-     * {height, width, channels} of a PNG or JPEG from its first bytes without ImageIO (whose reader
-     * lookup costs more than reading a small image): a PNG's IHDR and whether a tRNS chunk comes
-     * before its pixels (ImageIO then adds alpha), a JPEG's frame header. Null when the bytes are
-     * neither, or do not reach far enough to tell: ImageIO reads the header then.
+     * {height, width, channels} of a PNG from its first bytes without ImageIO (whose reader lookup
+     * costs more than reading a small image): its IHDR, and whether a tRNS chunk comes before its
+     * pixels (ImageIO then adds alpha). Null when the bytes are not a PNG, or do not reach far
+     * enough to tell: ImageIO reads the header then.
      */
-    static int[] quickHeader(byte[] b, int n) {
-        int[] frame = JpegHeader.frame(b, n);
-        if (frame != null) {
-            return frame[2] == 1 || frame[2] == 3 ? frame : null;
-        }
+    static int[] pngHeader(byte[] b, int n) {
         if (n < 33 || !java.util.Arrays.equals(b, 0, 8, PNG_SIGNATURE, 0, 8) || b[12] != 'I' || b[13] != 'H'
                 || b[14] != 'D' || b[15] != 'R') {
             return null;
@@ -430,9 +427,7 @@ final class ImageFiles {
         boolean gray = n == 1;
         boolean alpha = n == 4;
         byte[] data = packed(img, n);
-        if (data != null) {
-            // the raster's own bytes were already in our layout
-        } else if (gray) {
+        if (data == null && gray) {
             data = new byte[h * w * n];
             Raster raster = img.getRaster();
             int shift = Math.max(0, img.getColorModel().getComponentSize(0) - 8);
@@ -442,7 +437,7 @@ final class ImageFiles {
                     data[o++] = (byte) (raster.getSample(x, y, 0) >>> shift);
                 }
             }
-        } else {
+        } else if (data == null) {
             data = new byte[h * w * n];
             int o = 0;
             for (int y = 0; y < h; y++) {

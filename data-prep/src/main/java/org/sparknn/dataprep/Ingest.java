@@ -58,9 +58,6 @@ public final class Ingest {
         this.files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
     }
 
-    /** The running ingest's progress lines (set by {@link #run}). */
-    private ProgressReporter progress;
-
     /** A split as decoded from its source, before normalization. */
     private record Decoded(String split, Dataset<Row> rows) {
     }
@@ -73,9 +70,8 @@ public final class Ingest {
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), "ingest", out, 10_000);
              AtomicOutput output = new AtomicOutput(files, o.output(), o.overwrite(), AppAttempt.of(spark.sparkContext()), out)) {
             progress.step("reading " + o.format() + " input");
-            this.progress = progress;
             List<Decoded> sources = new ArrayList<>();
-            Layout layout = readSources(sources);
+            Layout layout = readSources(sources, progress);
             // each source is decoded once, by the first job that reads it; the splits carved from
             // it (train and validation) are filters over that cache, not decodes of their own
             for (Decoded d : sources) {
@@ -128,10 +124,10 @@ public final class Ingest {
         }
     }
 
-    private Layout readSources(List<Decoded> splits) throws IOException {
+    private Layout readSources(List<Decoded> splits, ProgressReporter progress) throws IOException {
         return switch (o.format()) {
             case idx -> readIdx(splits);
-            case images -> readImageFolders(splits);
+            case images -> readImageFolders(splits, progress);
             case parquet -> readParquet(splits);
         };
     }
@@ -200,7 +196,8 @@ public final class Ingest {
         return o.classNames() == null ? decoded : LabelChecks.rejectOutside(decoded, o.classNames());
     }
 
-    private Layout readImageFolders(List<Decoded> splits) throws IOException {
+    /** The image folders' splits; {@code progress} counts the images read. */
+    private Layout readImageFolders(List<Decoded> splits, ProgressReporter progress) throws IOException {
         TreeSet<String> classes = new TreeSet<>(ImageFolderSource.classFolders(files, o.train()));
         if (o.test() != null) {
             classes.addAll(ImageFolderSource.classFolders(files, o.test()));
@@ -214,8 +211,8 @@ public final class Ingest {
         org.apache.spark.util.LongAccumulator read = spark.sparkContext().longAccumulator("images read");
         progress.count("images", read::value, trainFiles.size() + testFiles.size());
         Dataset<Row> trainImages = ImageFiles.read(spark, trainFiles, read);
-        ImageDecoder decoder = needsShape() ? decoder(ImageFiles.headers(spark, trainFiles), o.train())
-            : decoder(null, o.train());
+        // a lazy plan: its header pass runs only when the shape is to be inferred
+        ImageDecoder decoder = decoder(ImageFiles.headers(spark, trainFiles), o.train());
         splits.add(new Decoded("train", ImageFolderSource.decode(spark, trainImages, o.train(), "train", classNames, decoder)));
         if (o.test() != null) {
             splits.add(new Decoded("test", ImageFolderSource.decode(spark, ImageFiles.read(spark, testFiles, read),
@@ -237,10 +234,6 @@ public final class Ingest {
             out.println(warning);
         }
         return found;
-    }
-
-    private boolean needsShape() {
-        return o.height() == null || o.width() == null || o.channels() == null;
     }
 
     /**

@@ -60,6 +60,21 @@ public final class Block implements Serializable {
         }
     }
 
+    /**
+     * The summed example weight of the rows {@code order[from .. to)} ({@code from .. to} when
+     * {@code order} is null): their count when the block has no weights.
+     */
+    double weight(int[] order, int from, int to) {
+        if (w == null) {
+            return to - from;
+        }
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += w[order == null ? i : order[i]];
+        }
+        return sum;
+    }
+
     public int size() {
         return n;
     }

@@ -427,13 +427,7 @@ public final class DistributedTrainer {
         int len = b.length;
         double lossSum = 0;
         long correct = 0;
-        double weight = b.w == null ? count : 0;
-        if (b.w != null) {
-            for (int i = slice[0]; i < slice[1]; i++) {
-                weight += b.w[order[i]];
-            }
-        }
-        double weightSum = weight;
+        double weight = b.weight(order, slice[0], slice[1]);
         for (int from = slice[0], chunk = 0; from < slice[1]; from += capacity, chunk++) {
             int m = Math.min(capacity, slice[1] - from);
             for (int i = 0; i < m; i++) {
@@ -464,7 +458,7 @@ public final class DistributedTrainer {
 
                     @Override
                     public void gradientReady(int lo, int hi) {
-                        sink.ready(grad, lo, hi, stepLoss, stepCorrect, count, weightSum);
+                        sink.ready(grad, lo, hi, stepLoss, stepCorrect, count, weight);
                     }
                 };
             }
@@ -506,18 +500,12 @@ public final class DistributedTrainer {
         int len = b.length;
         double lossSum = 0;
         long correct = 0;
-        double weight = b.w == null ? b.n : 0;
         for (int from = 0; from < b.n; from += capacity) {
             int m = Math.min(capacity, b.n - from);
             b.copyRows(from, m, input, 0);
             lossSum += net.evaluate(params, ws, b.y, b.w, from, m, loss);
             correct += ws.correct();
         }
-        if (b.w != null) {
-            for (float w : b.w) {
-                weight += w;
-            }
-        }
-        return GradientSum.leaf(partitions, b.partition, null, lossSum, correct, b.n, weight);
+        return GradientSum.leaf(partitions, b.partition, null, lossSum, correct, b.n, b.weight(null, 0, b.n));
     }
 }
