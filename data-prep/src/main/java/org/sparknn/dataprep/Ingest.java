@@ -93,7 +93,7 @@ public final class Ingest {
                 for (Decoded d : splits) {
                     progress.step("writing the " + d.split() + " split");
                     stored(d.rows(), schema, encoding, norm, layout.channels()).write().mode(SaveMode.ErrorIfExists)
-                        .parquet(output.staging(d.split()).toString());
+                        .options(parquetOptions(encoding)).parquet(output.staging(d.split()).toString());
                     Dataset<Row> r = d.rows().filter(col("reason").isNotNull())
                         .select(lit(d.split()).as("split"), col(DatasetSchema.ID), col("source"), col("reason"));
                     rejects = rejects == null ? r : rejects.unionAll(r);
@@ -375,6 +375,21 @@ public final class Ingest {
             b[i] = (byte) (int) v;
         }
         return b;
+    }
+
+    /**
+     * Parquet writer settings for a split: no dictionary for the columns whose values are all
+     * different (ids, and images stored as bytes), where Parquet would hash every value into a
+     * dictionary only to find at the end of the file that it does not pay and write it plain.
+     * Pixels stored as floats keep theirs: they take few distinct values.
+     */
+    static Map<String, String> parquetOptions(FeatureEncoding encoding) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("parquet.enable.dictionary#" + DatasetSchema.ID, "false");
+        if (encoding == FeatureEncoding.uint8) {
+            options.put("parquet.enable.dictionary#" + DatasetSchema.FEATURES, "false");
+        }
+        return options;
     }
 
     private static Map<String, Long> countBy(Dataset<Row> rows, String column) {

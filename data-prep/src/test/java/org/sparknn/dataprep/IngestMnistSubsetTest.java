@@ -139,6 +139,12 @@ class IngestMnistSubsetTest {
             String sparkSchema = reader.getFooter().getFileMetaData().getKeyValueMetaData()
                 .get("org.apache.spark.sql.parquet.row.metadata");
             assertTrue(sparkSchema.contains(DatasetSchema.METADATA_KEY), sparkSchema);
+            // ids and images stored as bytes are all different: written plain, without a dictionary
+            for (var column : reader.getFooter().getBlocks().get(0).getColumns()) {
+                boolean unique = column.getPath().toDotString().equals(DatasetSchema.ID)
+                    || column.getPath().toDotString().equals(DatasetSchema.FEATURES);
+                assertEquals(!unique, column.hasDictionaryPage(), column.getPath().toDotString());
+            }
         }
     }
 
