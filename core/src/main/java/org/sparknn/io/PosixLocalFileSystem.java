@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -30,8 +31,20 @@ public class PosixLocalFileSystem extends LocalFileSystem {
         super(new Raw());
     }
 
-    /** The raw (checksum-less) file system underneath, with the permission change replaced. */
+    /**
+     * The raw (checksum-less) file system underneath, with the permission change replaced, and the
+     * status of a path that is not a symbolic link read without forking {@code readlink} (which
+     * Hadoop does to tell whether it is one, on every rename through {@code FileContext}).
+     */
     static final class Raw extends RawLocalFileSystem {
+        @Override
+        public FileStatus getFileLinkStatus(Path f) throws IOException {
+            if (Files.isSymbolicLink(pathToFile(f).toPath())) {
+                return super.getFileLinkStatus(f);
+            }
+            return getFileStatus(f); // what Hadoop returns for a file or directory; FileNotFoundException if none
+        }
+
         @Override
         public void setPermission(Path p, FsPermission permission) throws IOException {
             if (NativeIO.isAvailable() || permission.getStickyBit()) {

@@ -79,4 +79,76 @@ class PosixLocalFileSystemTest {
             assertEquals(01777, (int) Files.getAttribute(d, "unix:mode") & 07777);
         }
     }
+
+    private static org.apache.hadoop.fs.FileContext context(String impl) throws IOException {
+        Configuration conf = new Configuration(false);
+        conf.set("fs.AbstractFileSystem.file.impl", impl);
+        return org.apache.hadoop.fs.FileContext.getFileContext(URI.create("file:///"), conf);
+    }
+
+    @Test
+    void fileContextWritesAndRenamesAsHadoopsLocalFsDoes() throws IOException {
+        for (String impl : new String[] {PosixLocalFs.class.getName(), org.apache.hadoop.fs.local.LocalFs.class.getName()}) {
+            org.apache.hadoop.fs.FileContext fc = context(impl);
+            assertEquals(impl, fc.getDefaultFileSystem().getClass().getName());
+            String side = impl.equals(PosixLocalFs.class.getName()) ? "ours" : "hadoops";
+            Path base = new Path(dir.resolve(side).toUri());
+            fc.mkdir(base, FsPermission.getDirDefault(), true);
+            // what a streaming query's checkpoint log does: a temporary file renamed over the entry
+            for (int i = 0; i < 2; i++) {
+                Path tmp = new Path(base, ".0.tmp");
+                try (FSDataOutputStream out = fc.create(tmp, java.util.EnumSet.of(org.apache.hadoop.fs.CreateFlag.CREATE,
+                        org.apache.hadoop.fs.CreateFlag.OVERWRITE))) {
+                    out.writeBytes("v" + i);
+                }
+                fc.rename(tmp, new Path(base, "0"), org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+            }
+        }
+        assertEquals("v1", Files.readString(dir.resolve("ours/0")));
+        for (String p : new String[] {"0", ".0.crc"}) {
+            assertEquals(mode(dir.resolve("hadoops").resolve(p)), mode(dir.resolve("ours").resolve(p)), p);
+        }
+        assertEquals(java.util.Set.of("0", ".0.crc"), names(dir.resolve("hadoops")));
+        assertEquals(names(dir.resolve("hadoops")), names(dir.resolve("ours")));
+    }
+
+    private static java.util.Set<String> names(java.nio.file.Path d) throws IOException {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
+    void linkStatusTellsFilesLinksAndMissingPathsApart() throws IOException {
+        try (FileSystem ours = fs(PosixLocalFileSystem.class); FileSystem hadoops = fs(LocalFileSystem.class)) {
+            java.nio.file.Path file = Files.writeString(dir.resolve("file"), "x");
+            java.nio.file.Path link = Files.createSymbolicLink(dir.resolve("link"), file);
+            java.nio.file.Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("gone"));
+            for (java.nio.file.Path p : new java.nio.file.Path[] {file, link, dangling, dir}) {
+                org.apache.hadoop.fs.FileStatus a = status(ours, p);
+                org.apache.hadoop.fs.FileStatus b = status(hadoops, p);
+                if (a == null || b == null) {
+                    assertEquals(b == null, a == null, p + ": status or FileNotFoundException, as Hadoop's");
+                    continue;
+                }
+                assertEquals(b.isSymlink(), a.isSymlink(), p.toString());
+                assertEquals(b.isDirectory(), a.isDirectory(), p.toString());
+                assertEquals(b.getLen(), a.getLen(), p.toString());
+                if (b.isSymlink()) {
+                    assertEquals(b.getSymlink(), a.getSymlink(), p.toString());
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.FileNotFoundException.class, () ->
+                ((LocalFileSystem) ours).getRawFileSystem().getFileLinkStatus(new Path(dir.resolve("none").toUri())));
+        }
+    }
+
+    /** The raw file system's link status of {@code p}, or null when it throws FileNotFoundException. */
+    private static org.apache.hadoop.fs.FileStatus status(FileSystem fs, java.nio.file.Path p) throws IOException {
+        try {
+            return ((LocalFileSystem) fs).getRawFileSystem().getFileLinkStatus(new Path(p.toUri()));
+        } catch (java.io.FileNotFoundException e) {
+            return null;
+        }
+    }
 }
