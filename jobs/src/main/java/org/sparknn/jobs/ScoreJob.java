@@ -358,7 +358,7 @@ public final class ScoreJob implements Callable<Integer> {
         List<StreamingQuery> queries = new ArrayList<>();
         try {
             queries.add(scores.writeStream().queryName("scores").format("parquet").partitionBy(PROCESSING_DATE)
-                .option("parquet.enable.dictionary#" + DatasetSchema.ID, "false")
+                .options(PARQUET_OPTIONS)
                 .option("checkpointLocation", new Path(checkpoints, "scores").toString()).trigger(when)
                 .start(output));
             queries.add(rejects.writeStream().queryName("rejects").format("parquet").partitionBy(PROCESSING_DATE)
@@ -450,12 +450,14 @@ public final class ScoreJob implements Callable<Integer> {
         }
     }
 
+    /** Unique ids and probabilities never fit a dictionary: trying costs write time, saves nothing. */
+    private static final Map<String, String> PARQUET_OPTIONS = Map.of(
+        "parquet.enable.dictionary#" + DatasetSchema.ID, "false",
+        "parquet.enable.dictionary#" + Scorer.PROBABILITY + ".list.element", "false");
+
     private org.apache.spark.sql.DataFrameWriter<Row> writer(Dataset<Row> scores) {
         return switch (outputFormat) {
-            // Unique ids and probabilities never fit a dictionary: trying costs write time, saves nothing.
-            case parquet -> scores.write().mode(SaveMode.Append).format("parquet")
-                .option("parquet.enable.dictionary#" + DatasetSchema.ID, "false")
-                .option("parquet.enable.dictionary#" + Scorer.PROBABILITY + ".list.element", "false");
+            case parquet -> scores.write().mode(SaveMode.Append).format("parquet").options(PARQUET_OPTIONS);
             case json -> scores.write().mode(SaveMode.Append).format("json");
             case csv -> {
                 // CSV has no arrays: they are written as JSON text
