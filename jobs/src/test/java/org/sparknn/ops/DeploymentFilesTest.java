@@ -82,7 +82,11 @@ class DeploymentFilesTest {
             assertNotNull(p.getProperty("spark.task.maxDirectResultSize"), env);
             assertNotNull(p.getProperty("spark.driver.maxResultSize"), env);
             for (String key : p.stringPropertyNames()) {
-                if (key.startsWith("spark.hadoop.fs.") && key.endsWith(".impl")) {
+                if (key.startsWith("spark.hadoop.fs.AbstractFileSystem.") && key.endsWith(".impl")) {
+                    // a file system of Hadoop's FileContext API
+                    Class<?> impl = Class.forName(p.getProperty(key));
+                    assertTrue(org.apache.hadoop.fs.AbstractFileSystem.class.isAssignableFrom(impl), env + ": " + key);
+                } else if (key.startsWith("spark.hadoop.fs.") && key.endsWith(".impl")) {
                     Class<?> impl = Class.forName(p.getProperty(key));
                     assertTrue(org.apache.hadoop.fs.FileSystem.class.isAssignableFrom(impl), env + ": " + key);
                 }
